@@ -1,0 +1,34 @@
+# kopilot: the two commands a newcomer needs are `make test` (and, later, `make demo`).
+# Everything installs from this repository's own files into .venv.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup test lint controlplane clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Build (once, then cached) the local control plane's kube-apiserver and etcd.
+controlplane: setup
+	$(BIN)/kopilot controlplane build
+
+# pytest exits 5 when it collected nothing: that is a broken suite, and it says so.
+test: setup controlplane
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); code=$$?; \
+	  if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests; the suite is broken" >&2; fi; \
+	  exit $$code
+
+lint: setup
+	$(BIN)/ruff check controller tests
+	$(BIN)/ruff format --check controller tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

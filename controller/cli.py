@@ -1,0 +1,106 @@
+"""The `kopilot` command."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from . import __version__
+
+DESCRIPTION = """\
+kopilot: AWS Copilot's model of apps, environments and connected services on Amazon ECS,
+as Kubernetes custom resources (EcsApp, EcsEnvironment, EcsService).
+"""
+
+EPILOG = """\
+examples:
+  kopilot controlplane build     build and cache kube-apiserver and etcd (once)
+  kopilot controlplane up        run a local control plane until Ctrl-C
+"""
+
+
+def _cmd_version(_: argparse.Namespace) -> int:
+    from .sandbox.controlplane import ETCD_VERSION, KUBERNETES_VERSION
+
+    print(f"kopilot {__version__} (local control plane: kubernetes {KUBERNETES_VERSION}, etcd {ETCD_VERSION})")
+    return 0
+
+
+def _cmd_controlplane_build(_: argparse.Namespace) -> int:
+    from .sandbox.controlplane import ControlPlaneBinariesError, ensure_binaries
+
+    try:
+        binaries = ensure_binaries()
+    except ControlPlaneBinariesError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"kube-apiserver: {binaries.kube_apiserver}\netcd: {binaries.etcd}")
+    return 0
+
+
+def _cmd_controlplane_up(_: argparse.Namespace) -> int:
+    from .sandbox.controlplane import ControlPlane, ControlPlaneBinariesError
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with ControlPlane() as plane:
+            print(f"control plane ready at {plane.server} in {plane.startup_seconds:.1f}s")
+            print(f"export KUBECONFIG={plane.admin_kubeconfig}")
+            print("press Ctrl-C to stop", flush=True)
+            try:
+                stop.wait()
+            except KeyboardInterrupt:
+                pass
+    except ControlPlaneBinariesError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print("control plane stopped")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kopilot",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kopilot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    version = commands.add_parser("version", help="print kopilot's version and the pinned control plane")
+    version.set_defaults(func=_cmd_version)
+
+    plane = commands.add_parser(
+        "controlplane",
+        help="the local Kubernetes control plane (real kube-apiserver and etcd)",
+        description="Build, cache and run the local control plane used by the tests and the sandbox.",
+    )
+    plane_commands = plane.add_subparsers(dest="action", metavar="ACTION", required=True)
+    plane_commands.add_parser(
+        "build",
+        help="find or build kube-apiserver and etcd, print their paths",
+        description="Find kube-apiserver and etcd ($KUBEBUILDER_ASSETS or the cache), "
+        "building them with Go once when missing.",
+    ).set_defaults(func=_cmd_controlplane_build)
+    plane_commands.add_parser(
+        "up",
+        help="start a control plane on loopback and keep it running until Ctrl-C",
+        description="Start etcd and kube-apiserver on free loopback ports, print the admin "
+        "kubeconfig path, and stop both cleanly on Ctrl-C or SIGTERM.",
+    ).set_defaults(func=_cmd_controlplane_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

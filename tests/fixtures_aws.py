@@ -1,0 +1,1 @@
+"""Fixtures for the local AWS emulator (filled in with the emulator)."""
