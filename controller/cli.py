@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -25,7 +26,9 @@ examples:
 def _cmd_version(_: argparse.Namespace) -> int:
     from .sandbox.controlplane import ETCD_VERSION, KUBERNETES_VERSION
 
-    print(f"kopilot {__version__} (local control plane: kubernetes {KUBERNETES_VERSION}, etcd {ETCD_VERSION})")
+    print(
+        f"kopilot {__version__} (local control plane: kubernetes {KUBERNETES_VERSION}, etcd {ETCD_VERSION})"
+    )
     return 0
 
 
@@ -51,10 +54,8 @@ def _cmd_controlplane_up(_: argparse.Namespace) -> int:
             print(f"control plane ready at {plane.server} in {plane.startup_seconds:.1f}s")
             print(f"export KUBECONFIG={plane.admin_kubeconfig}")
             print("press Ctrl-C to stop", flush=True)
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
-            except KeyboardInterrupt:
-                pass
     except ControlPlaneBinariesError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -72,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kopilot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    version = commands.add_parser("version", help="print kopilot's version and the pinned control plane")
+    version = commands.add_parser(
+        "version", help="print kopilot's version and the pinned control plane"
+    )
     version.set_defaults(func=_cmd_version)
 
     plane = commands.add_parser(

@@ -73,8 +73,9 @@ Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 def kubectl(control_plane: ControlPlane) -> Kubectl:
     """Run the real kubectl against the control plane: kubectl("get", "ns", check=True)."""
 
-    def run(*args: str, kubeconfig: Path | None = None, stdin: str | None = None,
-            check: bool = False) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, kubeconfig: Path | None = None, stdin: str | None = None, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "KUBECONFIG": str(kubeconfig or control_plane.admin_kubeconfig)}
         result = subprocess.run(
             ["kubectl", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60

@@ -18,6 +18,12 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.posting.enabled = False
 
 
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    # Reads $KUBECONFIG when called (the client library read it once, at import).
+    return kopf.login_with_kubeconfig(**kwargs)
+
+
 @kopf.on.create(GROUP, VERSION, PLURAL)
 def seen(spec: kopf.Spec, patch: kopf.Patch, **_: Any) -> None:
     patch.status["phase"] = "Seen"

@@ -14,6 +14,7 @@ from tests.controlplane.widgets import GROUP, PLURAL, VERSION, widget
 
 pytestmark = pytest.mark.controlplane
 
+
 def test_kubectl_applies_a_structural_crd_and_a_custom_resource(
     widget_crd: str, namespace: str, kubectl: Kubectl
 ) -> None:
@@ -32,8 +33,12 @@ def test_kubectl_applies_a_structural_crd_and_a_custom_resource(
 def test_generation_bumps_on_spec_change_and_not_on_status_change(
     widget_crd: str, namespace: str, kube: Kube
 ) -> None:
-    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Widget",
-            "metadata": {"name": "gen"}, "spec": {"size": 1}}
+    body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "Widget",
+        "metadata": {"name": "gen"},
+        "spec": {"size": 1},
+    }
     obj = kube.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
     assert obj["metadata"]["generation"] == 1
 
@@ -57,15 +62,21 @@ def test_generation_bumps_on_spec_change_and_not_on_status_change(
 def test_update_with_a_stale_resource_version_gets_409(
     widget_crd: str, namespace: str, kube: Kube
 ) -> None:
-    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Widget",
-            "metadata": {"name": "stale"}, "spec": {"size": 1}}
+    body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "Widget",
+        "metadata": {"name": "stale"},
+        "spec": {"size": 1},
+    }
     original = kube.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
     kube.custom.patch_namespaced_custom_object(
         GROUP, VERSION, namespace, PLURAL, "stale", {"spec": {"size": 5}}
     )
     original["spec"]["size"] = 7  # still carries the first resourceVersion
     with pytest.raises(ApiException) as err:
-        kube.custom.replace_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "stale", original)
+        kube.custom.replace_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, "stale", original
+        )
     assert err.value.status == 409
     assert "the object has been modified" in json.loads(err.value.body)["message"]
 
@@ -73,8 +84,14 @@ def test_update_with_a_stale_resource_version_gets_409(
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("{size: 11}", "spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10"),
-        ("{size: big}", 'spec.size: Invalid value: "string": spec.size in body must be of type integer'),
+        (
+            "{size: 11}",
+            "spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10",
+        ),
+        (
+            "{size: big}",
+            'spec.size: Invalid value: "string": spec.size in body must be of type integer',
+        ),
         ("{size: 2, color: green}", 'spec.color: Unsupported value: "green"'),
         ("{color: red}", "spec.size: Required value"),
     ],
@@ -82,7 +99,9 @@ def test_update_with_a_stale_resource_version_gets_409(
 def test_schema_violations_are_refused_with_the_apiservers_message(
     widget_crd: str, namespace: str, kubectl: Kubectl, spec: str, message: str
 ) -> None:
-    manifest = f"apiVersion: {GROUP}/{VERSION}\nkind: Widget\nmetadata: {{name: bad}}\nspec: {spec}\n"
+    manifest = (
+        f"apiVersion: {GROUP}/{VERSION}\nkind: Widget\nmetadata: {{name: bad}}\nspec: {spec}\n"
+    )
     result = kubectl("apply", "-n", namespace, "-f", "-", stdin=manifest)
     assert result.returncode != 0
     assert message in result.stderr
@@ -100,32 +119,57 @@ def test_a_restricted_user_is_denied_by_rbac_until_granted(
         in denied.stderr
     )
 
-    kube.rbac.create_namespaced_role(namespace, client.V1Role(
-        metadata=client.V1ObjectMeta(name="widget-reader"),
-        rules=[client.V1PolicyRule(api_groups=[GROUP], resources=[PLURAL], verbs=["get", "list"])],
-    ))
-    kube.rbac.create_namespaced_role_binding(namespace, client.V1RoleBinding(
-        metadata=client.V1ObjectMeta(name="developers-read-widgets"),
-        role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="Role", name="widget-reader"),
-        subjects=[client.RbacV1Subject(kind="Group", name="developers", api_group="rbac.authorization.k8s.io")],
-    ))
-    assert _eventually(lambda: kubectl("get", "wdg", "-n", namespace, kubeconfig=restricted).returncode == 0)
+    kube.rbac.create_namespaced_role(
+        namespace,
+        client.V1Role(
+            metadata=client.V1ObjectMeta(name="widget-reader"),
+            rules=[
+                client.V1PolicyRule(api_groups=[GROUP], resources=[PLURAL], verbs=["get", "list"])
+            ],
+        ),
+    )
+    kube.rbac.create_namespaced_role_binding(
+        namespace,
+        client.V1RoleBinding(
+            metadata=client.V1ObjectMeta(name="developers-read-widgets"),
+            role_ref=client.V1RoleRef(
+                api_group="rbac.authorization.k8s.io", kind="Role", name="widget-reader"
+            ),
+            subjects=[
+                client.RbacV1Subject(
+                    kind="Group", name="developers", api_group="rbac.authorization.k8s.io"
+                )
+            ],
+        ),
+    )
+    assert _eventually(
+        lambda: kubectl("get", "wdg", "-n", namespace, kubeconfig=restricted).returncode == 0
+    )
     # Reading is granted, writing still is not.
-    write = kubectl("apply", "-n", namespace, "-f", "-", stdin=widget("by-alice"), kubeconfig=restricted)
+    write = kubectl(
+        "apply", "-n", namespace, "-f", "-", stdin=widget("by-alice"), kubeconfig=restricted
+    )
     assert write.returncode != 0
     assert "forbidden" in write.stderr
 
 
-def test_a_service_account_token_carries_only_its_rbac(namespace: str, kube: Kube, kubectl: Kubectl) -> None:
+def test_a_service_account_token_carries_only_its_rbac(
+    namespace: str, kube: Kube, kubectl: Kubectl
+) -> None:
     kube.core.create_namespaced_service_account(
         namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="operator"))
     )
     token_config = kube.plane.service_account_kubeconfig(namespace, "operator")
-    who = kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}", kubeconfig=token_config)
+    who = kubectl(
+        "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}", kubeconfig=token_config
+    )
     assert who.stdout == f"system:serviceaccount:{namespace}:operator"
     secrets = kubectl("get", "secrets", "-n", namespace, kubeconfig=token_config)
     assert secrets.returncode != 0
-    assert f'"system:serviceaccount:{namespace}:operator" cannot list resource "secrets"' in secrets.stderr
+    assert (
+        f'"system:serviceaccount:{namespace}:operator" cannot list resource "secrets"'
+        in secrets.stderr
+    )
 
 
 def test_server_reports_the_pinned_kubernetes_version(kubectl: Kubectl) -> None:

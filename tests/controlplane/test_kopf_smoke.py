@@ -22,15 +22,25 @@ def test_a_kopf_operator_reacts_to_a_created_object(
     monkeypatch.setenv("KUBECONFIG", str(kube.kubeconfig))
     args = ["run", "--standalone", "--namespace", namespace, str(OPERATOR)]
     with KopfRunner(args, timeout=60) as runner:
-        kube.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, {
-            "apiVersion": f"{GROUP}/{VERSION}", "kind": "Widget",
-            "metadata": {"name": "watched"}, "spec": {"size": 4},
-        })
+        kube.custom.create_namespaced_custom_object(
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            {
+                "apiVersion": f"{GROUP}/{VERSION}",
+                "kind": "Widget",
+                "metadata": {"name": "watched"},
+                "spec": {"size": 4},
+            },
+        )
         status: dict[str, object] = {}
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and status.get("phase") != "Seen":
             time.sleep(0.2)
-            obj = kube.custom.get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "watched")
+            obj = kube.custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, PLURAL, "watched"
+            )
             status = obj.get("status", {})
     assert runner.exception is None, runner.output
     assert status == {"phase": "Seen", "observedSize": 4}

@@ -66,7 +66,8 @@ def test_no_process_outlives_an_owner_that_is_killed(how: signal.Signals, tmp_pa
     assert owner.stdout is not None
     line = owner.stdout.readline().split()
     pids = [int(p) for p in line[:2]]
-    assert len(pids) == 2 and all(_alive(p) for p in pids)
+    assert len(pids) == 2
+    assert all(_alive(p) for p in pids)
     owner.send_signal(how)
     owner.wait(timeout=30)
     assert _wait_gone(pids) == []

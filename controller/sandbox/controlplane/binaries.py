@@ -141,19 +141,35 @@ def _ldflags(name: str) -> str:
     return " ".join(flags)
 
 
-def _go_build(go: str, name: str, module: str, package: str, target: Path, progress: Progress) -> None:
+def _go_build(
+    go: str, name: str, module: str, package: str, target: Path, progress: Progress
+) -> None:
     # Build from a private copy: the installed package may be read-only, and `go build`
     # must be free to write go.sum updates without touching it.
     with tempfile.TemporaryDirectory(prefix=f"kopilot-gobuild-{name}-") as work:
         source = Path(work) / module
         shutil.copytree(GOBUILD_DIR / module, source)
         output = target / f".{name}.partial"
-        command = [go, "build", "-v", "-trimpath", f"-ldflags={_ldflags(name)}", "-o", str(output), package]
+        command = [
+            go,
+            "build",
+            "-v",
+            "-trimpath",
+            f"-ldflags={_ldflags(name)}",
+            "-o",
+            str(output),
+            package,
+        ]
         env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"}
-        progress(f"go build {package} (this is the slow part: several minutes on 2 cores)")
+        progress(f"go build {name} ({package}); the slow part, minutes on 2 cores")
         started = time.monotonic()
         proc = subprocess.Popen(
-            command, cwd=source, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command,
+            cwd=source,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         tail: list[str] = []
         compiled = 0

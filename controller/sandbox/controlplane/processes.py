@@ -83,4 +83,6 @@ def wait_until(
         if check():
             return
         time.sleep(interval)
-    raise TimeoutError(f"{what} not ready after {timeout:.0f}s; last lines of {log_path}:\n{log_tail(log_path)}")
+    raise TimeoutError(
+        f"{what} not ready after {timeout:.0f}s; last lines of {log_path}:\n{log_tail(log_path)}"
+    )

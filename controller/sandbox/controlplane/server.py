@@ -85,8 +85,11 @@ class ControlPlane:
         assert self._ca is not None, "control plane not started"
         pair = self._ca.issue_client(user, groups)
         doc = kubeconfig(
-            server=self.server, ca_pem=self._ca.cert_pem, user=user,
-            client_cert_pem=pair.cert_pem, client_key_pem=pair.key_pem,
+            server=self.server,
+            ca_pem=self._ca.cert_pem,
+            user=user,
+            client_cert_pem=pair.cert_pem,
+            client_key_pem=pair.key_pem,
         )
         return self._write_kubeconfig(f"user-{user}", doc)
 
@@ -98,7 +101,10 @@ class ControlPlane:
         request = client.AuthenticationV1TokenRequest(
             spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=seconds)
         )
-        token = api.create_namespaced_service_account_token(name, namespace, request).status.token
+        status = api.create_namespaced_service_account_token(name, namespace, request).status
+        if status is None or not status.token:
+            raise RuntimeError(f"TokenRequest for {namespace}/{name} returned no token")
+        token: str = status.token
         assert self._ca is not None
         user = f"system:serviceaccount:{namespace}:{name}"
         doc = kubeconfig(server=self.server, ca_pem=self._ca.cert_pem, user=user, token=token)
@@ -108,7 +114,9 @@ class ControlPlane:
         """A `kubernetes.client.ApiClient` for the admin (or the given kubeconfig)."""
         from kubernetes import config
 
-        return config.new_client_from_config(config_file=str(kubeconfig_path or self.admin_kubeconfig))
+        return config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=str(kubeconfig_path or self.admin_kubeconfig)
+        )
 
     # -- internals ------------------------------------------------------------------------
 
@@ -142,7 +150,10 @@ class ControlPlane:
         )
         wait_until(
             lambda: _http_ok(f"{client_url}/health"),
-            timeout=timeout, what="etcd", proc=self._etcd, log_path=log,
+            timeout=timeout,
+            what="etcd",
+            proc=self._etcd,
+            log_path=log,
         )
 
     def _start_apiserver(self, binaries: Binaries, timeout: float) -> None:
@@ -188,18 +199,25 @@ class ControlPlane:
         context.load_cert_chain(admin_dir / "tls.crt", admin_dir / "tls.key")
         wait_until(
             lambda: _http_ok(f"{self.server}/readyz", context),
-            timeout=timeout, what="kube-apiserver", proc=self._apiserver, log_path=log, interval=0.25,
+            timeout=timeout,
+            what="kube-apiserver",
+            proc=self._apiserver,
+            log_path=log,
+            interval=0.25,
         )
         doc = kubeconfig(
-            server=self.server, ca_pem=ca.cert_pem, user=ADMIN_USER,
-            client_cert_pem=self._admin.cert_pem, client_key_pem=self._admin.key_pem,
+            server=self.server,
+            ca_pem=ca.cert_pem,
+            user=ADMIN_USER,
+            client_cert_pem=self._admin.cert_pem,
+            client_key_pem=self._admin.key_pem,
         )
         write_private(self.admin_kubeconfig, yaml.safe_dump(doc, sort_keys=False).encode())
 
 
 def _http_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2, context=context) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError, ssl.SSLError):
         return False
