@@ -18,6 +18,7 @@ as Kubernetes custom resources (EcsApp, EcsEnvironment, EcsService).
 
 EPILOG = """\
 examples:
+  kopilot crds | kubectl apply -f -   install the CRDs in the current cluster
   kopilot controlplane build     build and cache kube-apiserver and etcd (once)
   kopilot controlplane up        run a local control plane until Ctrl-C
 """
@@ -29,6 +30,26 @@ def _cmd_version(_: argparse.Namespace) -> int:
     print(
         f"kopilot {__version__} (local control plane: kubernetes {KUBERNETES_VERSION}, etcd {ETCD_VERSION})"
     )
+    return 0
+
+
+def _cmd_crds(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .api import KINDS, api_markdown, crd_filename, crd_yaml
+
+    if not args.write:
+        print("---\n".join(crd_yaml(kind) for kind in KINDS), end="")
+        return 0
+    root = Path(args.dir)
+    (root / "crds").mkdir(parents=True, exist_ok=True)
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    for kind in KINDS:
+        path = root / "crds" / crd_filename(kind)
+        path.write_text(crd_yaml(kind))
+        print(f"wrote {path}")
+    (root / "docs" / "api.md").write_text(api_markdown())
+    print(f"wrote {root / 'docs' / 'api.md'}")
     return 0
 
 
@@ -77,6 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
         "version", help="print kopilot's version and the pinned control plane"
     )
     version.set_defaults(func=_cmd_version)
+
+    crds = commands.add_parser(
+        "crds",
+        help="print the CustomResourceDefinitions (or write crds/ and docs/api.md)",
+        description="Generate the EcsApp, EcsEnvironment and EcsService CRDs from the models. "
+        "Prints them as one YAML stream, ready for `kubectl apply -f -`.",
+    )
+    crds.add_argument(
+        "--write",
+        action="store_true",
+        help="write crds/*.yaml and docs/api.md under --dir instead of printing",
+    )
+    crds.add_argument("--dir", default=".", help="project root to write into (default: .)")
+    crds.set_defaults(func=_cmd_crds)
 
     plane = commands.add_parser(
         "controlplane",

@@ -85,3 +85,21 @@ def kubectl(control_plane: ControlPlane) -> Kubectl:
         return result
 
     return run
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def kopilot_crds(kubectl: Kubectl) -> list[str]:
+    """kopilot's CRDs, installed from crds/ with the real kubectl, and Established."""
+    kubectl("apply", "-f", str(ROOT / "crds"), check=True)
+    names = ["ecsapps.kopilot.dev", "ecsenvironments.kopilot.dev", "ecsservices.kopilot.dev"]
+    kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        *[f"crd/{name}" for name in names],
+        check=True,
+    )
+    return names

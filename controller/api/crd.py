@@ -1,0 +1,173 @@
+"""CustomResourceDefinitions generated from the models (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from .app import EcsAppSpec, EcsAppStatus
+from .common import APP_NAME_MAX, ENV_NAME_MAX, GROUP, NAME_PATTERN, SERVICE_NAME_MAX, VERSION
+from .environment import EcsEnvironmentSpec, EcsEnvironmentStatus
+from .schema import structural_schema
+from .service import EcsServiceSpec, EcsServiceStatus
+
+CATEGORY = "kopilot"
+_READY = '.status.conditions[?(@.type=="Ready")]'
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    plural: str
+    short_name: str
+    spec: type[BaseModel]
+    status: type[BaseModel]
+    name_max: int
+    columns: tuple[dict[str, Any], ...]
+
+    @property
+    def crd_name(self) -> str:
+        return f"{self.plural}.{GROUP}"
+
+    @property
+    def singular(self) -> str:
+        return self.kind.lower()
+
+
+def _column(
+    name: str, path: str, type_: str = "string", priority: int = 0, description: str = ""
+) -> dict[str, Any]:
+    column: dict[str, Any] = {"name": name, "type": type_, "jsonPath": path}
+    if priority:
+        column["priority"] = priority
+    if description:
+        column["description"] = description
+    return column
+
+
+_READY_COLUMNS = (
+    _column("Ready", f"{_READY}.status", description="Ready condition"),
+    _column("Reason", f"{_READY}.reason", description="Why it is (not) ready"),
+)
+_AGE = _column("Age", ".metadata.creationTimestamp", "date")
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "EcsApp",
+        "ecsapps",
+        "ecsapp",
+        EcsAppSpec,
+        EcsAppStatus,
+        APP_NAME_MAX,
+        (
+            *_READY_COLUMNS,
+            _column("Envs", ".status.environments.summary", description="Environments ready/total"),
+            _column("Services", ".status.services.summary", description="Services ready/total"),
+            _AGE,
+        ),
+    ),
+    Kind(
+        "EcsEnvironment",
+        "ecsenvironments",
+        "ecsenv",
+        EcsEnvironmentSpec,
+        EcsEnvironmentStatus,
+        ENV_NAME_MAX,
+        (
+            _column("App", ".spec.app"),
+            _column("Region", ".spec.region"),
+            *_READY_COLUMNS,
+            _column("Namespace", ".status.namespace.name", description="Cloud Map namespace"),
+            _column("Cluster", ".status.clusterArn", priority=1),
+            _AGE,
+        ),
+    ),
+    Kind(
+        "EcsService",
+        "ecsservices",
+        "ecssvc",
+        EcsServiceSpec,
+        EcsServiceStatus,
+        SERVICE_NAME_MAX,
+        (
+            _column("App", ".spec.app"),
+            _column("Env", ".spec.environment"),
+            *_READY_COLUMNS,
+            _column("Endpoint", ".status.endpoint", description="Main endpoint"),
+            _column("Running", ".status.tasks", description="Running/desired tasks"),
+            _column("Image", ".spec.image", priority=1),
+            _AGE,
+        ),
+    ),
+)
+
+
+def crd(kind: Kind) -> dict[str, Any]:
+    spec = structural_schema(kind.spec)
+    status = structural_schema(kind.status)
+    # A spec with nothing required (EcsApp) may be left out and defaults to {}.
+    optional_spec = not spec.get("required")
+    if optional_spec:
+        spec["default"] = {}
+    root = {
+        "type": "object",
+        "description": spec.get("description", kind.kind),
+        "required": [] if optional_spec else ["spec"],
+        "properties": {
+            "apiVersion": {"type": "string", "description": "kopilot.dev/v1alpha1"},
+            "kind": {"type": "string", "description": kind.kind},
+            "metadata": {"type": "object"},
+            "spec": spec,
+            "status": status,
+        },
+        # spec.name defaults to metadata.name, which must then be a valid AWS-side name.
+        "x-kubernetes-validations": [
+            {
+                "rule": f"(has(self.spec) && has(self.spec.name)) || (size(self.metadata.name) <= {kind.name_max}"
+                f" && self.metadata.name.matches('{NAME_PATTERN}'))",
+                "message": f"metadata.name is used as the {kind.kind} name in AWS when "
+                f"spec.name is not set, so it must be a DNS label of at most "
+                f"{kind.name_max} characters (lower-case letters, digits and '-', starting "
+                "with a letter); or set spec.name",
+            }
+        ],
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": kind.crd_name, "labels": {"app.kubernetes.io/part-of": "kopilot"}},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "kind": kind.kind,
+                "listKind": f"{kind.kind}List",
+                "plural": kind.plural,
+                "singular": kind.singular,
+                "shortNames": [kind.short_name],
+                "categories": [CATEGORY],
+            },
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": list(kind.columns),
+                    "schema": {"openAPIV3Schema": root},
+                }
+            ],
+        },
+    }
+
+
+def crd_yaml(kind: Kind) -> str:
+    header = "# Generated by `kopilot crds --write` from controller/api; do not edit.\n"
+    return header + yaml.safe_dump(crd(kind), sort_keys=False, width=100)
+
+
+def crd_filename(kind: Kind) -> str:
+    return f"{GROUP}_{kind.plural}.yaml"

@@ -1,0 +1,194 @@
+"""EcsEnvironment: one ECS cluster, one Cloud Map namespace, the Service Connect default."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from .app import Counts, tag_keys_rule
+from .common import (
+    ENV_NAME_MAX,
+    NAME_PATTERN,
+    REGION_PATTERN,
+    ROLE_ARN_PATTERN,
+    Condition,
+    DeletionPolicy,
+    Model,
+    Rule,
+    Tags,
+    conditions_field,
+    tags_field,
+)
+
+NamespaceType = Literal["DNS_PRIVATE", "HTTP"]
+SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{1,17}$")]
+SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{1,17}$")]
+
+__all__ = ["Counts", "EcsEnvironmentSpec", "EcsEnvironmentStatus"]
+
+
+class Network(Model):
+    """Where the environment's tasks run. Omit it to use the Region's default VPC and its
+    default subnets, as the ECS console does."""
+
+    vpc_id: str = Field(
+        description="The VPC (vpc-...). The private DNS namespace is created in it.",
+        pattern=r"^vpc-[0-9a-f]{1,17}$",
+    )
+    subnets: list[SubnetId] = Field(
+        description="Subnets for the tasks (subnet-...), at most 16 (ECS awsvpc limit).",
+        min_length=1,
+        max_length=16,
+    )
+    security_groups: list[SecurityGroupId] = Field(
+        default_factory=list,
+        description="Security groups for the tasks (sg-...), at most 5 (ECS awsvpc limit). "
+        "Empty means the VPC's default security group.",
+        max_length=5,
+    )
+    assign_public_ip: bool = Field(
+        False, description="Give tasks a public IP (needed in public subnets without a NAT)."
+    )
+
+
+class Cluster(Model):
+    """The environment's ECS cluster."""
+
+    name: str | None = Field(
+        None,
+        description="Cluster name. Defaults to {app}-{env}.",
+        pattern=r"^[a-zA-Z0-9_-]+$",
+        max_length=255,
+    )
+    container_insights: bool = Field(False, description="Turn on CloudWatch Container Insights.")
+
+
+class ServiceDiscovery(Model):
+    """The environment's Cloud Map namespace, used by Service Discovery and as the Service
+    Connect default namespace."""
+
+    __rules__ = (
+        Rule(
+            cel="!(has(self.namespace) && self.legacyNamespace)",
+            message="give either namespace or legacyNamespace: true, not both",
+            check=lambda m: not (m.namespace and m.legacy_namespace),
+        ),
+    )
+
+    namespace: str | None = Field(
+        None,
+        description="Namespace name. Defaults to {env}.{app}.local, as Copilot names it.",
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        max_length=253,
+    )
+    legacy_namespace: bool = Field(
+        False,
+        description="Use {app}.local, the namespace of environments made before Copilot v1.9, "
+        "so the endpoints of such an environment do not change.",
+    )
+    type: NamespaceType = Field(
+        "DNS_PRIVATE",
+        description="DNS_PRIVATE: a private DNS namespace in the VPC (Service Discovery by DNS "
+        "and Service Connect). HTTP: API-only discovery (Service Connect only).",
+    )
+
+
+class ServiceConnectDefaults(Model):
+    """Service Connect at the environment level."""
+
+    enabled: bool = Field(
+        True,
+        description="Set the environment's namespace as the cluster's Service Connect default "
+        "namespace, so services that turn connect on join it without naming it.",
+    )
+
+
+class EcsEnvironmentSpec(Model):
+    """An environment of an application: an ECS cluster and a Cloud Map namespace in one
+    Region and VPC."""
+
+    __rules__ = (tag_keys_rule(),)
+
+    app: str = Field(
+        description="The EcsApp (metadata.name, same Kubernetes namespace) this "
+        "environment belongs to.",
+        pattern=NAME_PATTERN,
+        max_length=253,
+    )
+    name: str | None = Field(
+        None,
+        description="The environment name used in AWS names ({env}). Defaults to metadata.name.",
+        pattern=NAME_PATTERN,
+        max_length=ENV_NAME_MAX,
+    )
+    region: str = Field(
+        description="AWS Region, e.g. us-east-1.", pattern=REGION_PATTERN, max_length=32
+    )
+    role_arn: str | None = Field(
+        None,
+        description="IAM role assumed (STS AssumeRole) for every AWS call of this environment "
+        "and its services. Default: the operator's own credentials.",
+        pattern=ROLE_ARN_PATTERN,
+        max_length=2048,
+    )
+    network: Network | None = Field(None, description=Network.__doc__)
+    cluster: Cluster = Field(default_factory=Cluster, description=Cluster.__doc__)
+    service_discovery: ServiceDiscovery = Field(
+        default_factory=ServiceDiscovery, description=ServiceDiscovery.__doc__
+    )
+    service_connect: ServiceConnectDefaults = Field(
+        default_factory=ServiceConnectDefaults, description=ServiceConnectDefaults.__doc__
+    )
+    execution_role_arn: str | None = Field(
+        None,
+        description="Task execution role for the environment's services (pulls images, "
+        "writes logs, reads secrets); a service may override it.",
+        pattern=ROLE_ARN_PATTERN,
+        max_length=2048,
+    )
+    adopt: bool = Field(
+        False,
+        description="Take over an existing cluster and namespace of the same names that "
+        "kopilot did not create. Without it, kopilot refuses to touch them.",
+    )
+    deletion_policy: DeletionPolicy = Field(
+        "Delete",
+        description="Delete: remove the namespace and the cluster (only those kopilot owns) "
+        "when this resource is deleted. Retain: leave them in AWS.",
+    )
+    tags: Tags = tags_field("of this environment and its services")
+
+
+class NamespaceStatus(Model):
+    """The environment's Cloud Map namespace."""
+
+    id: str | None = Field(None, description="Namespace id (ns-...).")
+    arn: str | None = Field(None, description="Namespace ARN.")
+    name: str | None = Field(None, description="Namespace name.")
+    type: NamespaceType | None = Field(None, description="DNS_PRIVATE or HTTP.")
+    operation_id: str | None = Field(
+        None, description="The pending CreateNamespace operation, while it runs."
+    )
+
+
+class NetworkStatus(Model):
+    """The network in use (from the spec, or the Region's defaults)."""
+
+    vpc_id: str | None = Field(None, description="VPC id.")
+    subnets: list[SubnetId] = Field(default_factory=list, description="Subnet ids.")
+    security_groups: list[str] = Field(default_factory=list, description="Security group ids.")
+    assign_public_ip: bool = Field(False, description="Whether tasks get a public IP.")
+
+
+class EcsEnvironmentStatus(Model):
+    """What kopilot created and observed for the environment."""
+
+    observed_generation: int | None = Field(None, description="The generation last reconciled.")
+    conditions: list[Condition] = conditions_field()
+    cluster_arn: str | None = Field(None, description="The ECS cluster's ARN.")
+    namespace: NamespaceStatus | None = Field(None, description=NamespaceStatus.__doc__)
+    service_discovery_endpoint: str | None = Field(
+        None, description="COPILOT_SERVICE_DISCOVERY_ENDPOINT of the environment's tasks."
+    )
+    network: NetworkStatus | None = Field(None, description=NetworkStatus.__doc__)
