@@ -18,6 +18,7 @@ as Kubernetes custom resources (EcsApp, EcsEnvironment, EcsService).
 
 EPILOG = """\
 examples:
+  kopilot run -n apps --health 0.0.0.0:8080   run the operator for namespace "apps"
   kopilot crds | kubectl apply -f -   install the CRDs in the current cluster
   kopilot controlplane build     build and cache kube-apiserver and etcd (once)
   kopilot controlplane up        run a local control plane until Ctrl-C
@@ -51,6 +52,40 @@ def _cmd_crds(args: argparse.Namespace) -> int:
     (root / "docs" / "api.md").write_text(api_markdown())
     print(f"wrote {root / 'docs' / 'api.md'}")
     return 0
+
+
+def _cmd_aws_up(args: argparse.Namespace) -> int:
+    from .sandbox.aws import main as aws_main
+
+    return aws_main(list(args.options))
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .handlers import Timing
+    from .operator import OperatorConfig, run
+
+    run(
+        OperatorConfig(
+            namespaces=tuple(args.namespace or ()),
+            timing=Timing(
+                resync_seconds=args.resync_seconds,
+                resync_jitter=args.resync_jitter,
+                app_status_seconds=args.app_status_seconds,
+            ),
+            kubeconfig=args.kubeconfig,
+            log_format=args.log_format,
+            verbose=args.verbose,
+            health=args.health,
+        )
+    )
+    return 0
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
 
 
 def _cmd_controlplane_build(_: argparse.Namespace) -> int:
@@ -99,6 +134,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     version.set_defaults(func=_cmd_version)
 
+    runner = commands.add_parser(
+        "run",
+        help="run the operator (in a cluster, or against any kubeconfig)",
+        description="Reconcile EcsApp, EcsEnvironment and EcsService resources into Amazon ECS "
+        "and AWS Cloud Map. AWS credentials and Region come from the usual places (IRSA, "
+        "environment, ~/.aws); AWS_ENDPOINT_URL points every call at an emulator.",
+    )
+    runner.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        metavar="NS",
+        help="watch only this namespace (repeat for more); default: all namespaces",
+    )
+    runner.add_argument(
+        "--resync-seconds",
+        type=_positive,
+        default=300.0,
+        metavar="S",
+        help="period of the drift-repairing resync of every resource (default: 300)",
+    )
+    runner.add_argument(
+        "--resync-jitter",
+        type=float,
+        default=0.1,
+        metavar="F",
+        help="spread resyncs by up to this fraction of the period (default: 0.1)",
+    )
+    runner.add_argument(
+        "--app-status-seconds",
+        type=_positive,
+        default=10.0,
+        metavar="S",
+        help="how often EcsApp status aggregates its environments and services (default: 10)",
+    )
+    runner.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: in-cluster, then $KUBECONFIG)"
+    )
+    runner.add_argument("--log-format", choices=["text", "json"], default="text", help="log format")
+    runner.add_argument("-v", "--verbose", action="store_true", help="log more")
+    runner.add_argument(
+        "--health",
+        metavar="HOST:PORT",
+        help="serve a liveness endpoint at http://HOST:PORT/healthz (e.g. 0.0.0.0:8080)",
+    )
+    runner.set_defaults(func=_cmd_run)
+
     crds = commands.add_parser(
         "crds",
         help="print the CustomResourceDefinitions (or write crds/ and docs/api.md)",
@@ -112,6 +194,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crds.add_argument("--dir", default=".", help="project root to write into (default: .)")
     crds.set_defaults(func=_cmd_crds)
+
+    aws = commands.add_parser(
+        "aws",
+        help="the local AWS emulator (moto with faithful ECS and Cloud Map behaviour)",
+        description="Run the local AWS emulator used by the tests and the sandbox.",
+    )
+    aws_commands = aws.add_subparsers(dest="action", metavar="ACTION", required=True)
+    aws_up = aws_commands.add_parser(
+        "up",
+        help="serve the emulator on loopback until Ctrl-C (options: `kopilot aws up -- --help`)",
+        description="Serve the emulator in the foreground and print AWS_ENDPOINT_URL. Options "
+        "after `--` go to the emulator, e.g. `kopilot aws up -- --port 4566 --token-buckets`.",
+    )
+    aws_up.add_argument("options", nargs=argparse.REMAINDER, help="emulator options")
+    aws_up.set_defaults(func=_cmd_aws_up)
 
     plane = commands.add_parser(
         "controlplane",

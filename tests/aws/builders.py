@@ -1,0 +1,76 @@
+"""Small builders for the emulator tests: task definitions, namespaces, waiting on rollouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fixtures_aws import LocalAws
+
+
+def register_web(
+    ecs: Any, family: str = "web", port_name: str = "http", *, image: str = "nginx:1"
+) -> str:
+    """A Fargate task definition with one named port; its full ARN."""
+    response = ecs.register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": image,
+                "portMappings": [{"containerPort": 8080, "name": port_name, "appProtocol": "http"}],
+            }
+        ],
+    )
+    arn: str = response["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def http_namespace(aws: LocalAws, name: str, request_id: str | None = None) -> dict[str, Any]:
+    """Create an HTTP namespace and wait for its operation; the namespace as GetNamespace says."""
+    sd = aws.client("servicediscovery")
+    operation_id = sd.create_http_namespace(Name=name, CreatorRequestId=request_id or name)[
+        "OperationId"
+    ]
+    operation = aws.eventually(
+        lambda: sd.get_operation(OperationId=operation_id)["Operation"],
+        until=lambda op: op["Status"] == "SUCCESS",
+    )
+    namespace: dict[str, Any] = sd.get_namespace(Id=operation["Targets"]["NAMESPACE"])["Namespace"]
+    return namespace
+
+
+def service_connect(namespace: str, *entries: tuple[str, str | None]) -> dict[str, Any]:
+    """serviceConnectConfiguration with (portName, discoveryName) entries."""
+    services = []
+    for port_name, discovery_name in entries:
+        entry: dict[str, Any] = {
+            "portName": port_name,
+            "clientAliases": [{"port": 80, "dnsName": discovery_name or port_name}],
+        }
+        if discovery_name:
+            entry["discoveryName"] = discovery_name
+        services.append(entry)
+    return {"enabled": True, "namespace": namespace, "services": services}
+
+
+def describe(ecs: Any, cluster: str, service: str) -> dict[str, Any]:
+    found: dict[str, Any] = ecs.describe_services(cluster=cluster, services=[service])["services"][
+        0
+    ]
+    return found
+
+
+def primary(service: dict[str, Any]) -> dict[str, Any]:
+    return next(d for d in service["deployments"] if d["status"] == "PRIMARY")
+
+
+def wait_steady(aws: LocalAws, ecs: Any, cluster: str, service: str) -> dict[str, Any]:
+    """Describe until the PRIMARY deployment's rollout is no longer IN_PROGRESS."""
+    return aws.eventually(
+        lambda: describe(ecs, cluster, service),
+        until=lambda s: primary(s)["rolloutState"] != "IN_PROGRESS",
+    )
