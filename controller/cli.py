@@ -57,7 +57,10 @@ def _cmd_crds(args: argparse.Namespace) -> int:
 def _cmd_aws_up(args: argparse.Namespace) -> int:
     from .sandbox.aws import main as aws_main
 
-    return aws_main(list(args.options))
+    options = list(args.options)
+    if options[:1] == ["--"]:
+        options = options[1:]
+    return aws_main(options)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -8,12 +8,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from kubernetes import client
 
 from controller.sandbox.controlplane import ControlPlane
+from tests.operator_process import OperatorProcess
+
+if TYPE_CHECKING:
+    from tests.fixtures_aws import LocalAws
 
 # The local AWS fixtures live beside these (tests/fixtures_aws.py).
 pytest_plugins = ["tests.fixtures_aws"]
@@ -103,3 +107,14 @@ def kopilot_crds(kubectl: Kubectl) -> list[str]:
         check=True,
     )
     return names
+
+
+@pytest.fixture
+def operator(
+    kube: Kube, kopilot_crds: list[str], namespace: str, aws: LocalAws, tmp_path: Path
+) -> Iterator[OperatorProcess]:
+    """`kopilot run` for the test's namespace, against the control plane and local AWS,
+    with a 2 s resync. Started by the test (operator.start()), stopped afterwards."""
+    process = OperatorProcess(kube.kubeconfig, namespace, aws.env(), tmp_path / "operator.log")
+    yield process
+    process.stop()

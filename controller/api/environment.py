@@ -170,6 +170,14 @@ class NamespaceStatus(Model):
     operation_id: str | None = Field(
         None, description="The pending CreateNamespace operation, while it runs."
     )
+    delete_operation_id: str | None = Field(
+        None, description="The pending DeleteNamespace operation, while it runs."
+    )
+    creations: int | None = Field(
+        None,
+        description="How many times kopilot created the namespace (it recreates one deleted "
+        "out of band); part of the CreatorRequestId that makes creation idempotent.",
+    )
 
 
 class NetworkStatus(Model):

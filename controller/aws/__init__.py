@@ -1,0 +1,1 @@
+"""Thin boto3 gateways: no decisions here, only calls, batching and pagination."""

@@ -1,0 +1,57 @@
+"""boto3 clients shared per (service, region, role).
+
+botocore's retry limiter and connection pool live in the client, so one client per
+(service, region, role) is what makes `standard` retries and throttling behave. Emulators
+are reached through AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> with no code here.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.credentials import DeferredRefreshableCredentials, create_assume_role_refresher
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=32,
+    user_agent_extra="kopilot",
+)
+
+
+class ClientFactory:
+    def __init__(self, session: boto3.session.Session | None = None) -> None:
+        self._session = session or boto3.session.Session()
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._role_sessions: dict[tuple[str, str], boto3.session.Session] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str, role_arn: str | None = None) -> Any:
+        key = (service, region, role_arn or "")
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None:
+                session = self._session_for(region, role_arn) if role_arn else self._session
+                found = session.client(service, region_name=region, config=_CONFIG)
+                self._clients[key] = found
+            return found
+
+    def _session_for(self, region: str, role_arn: str) -> boto3.session.Session:
+        """A session whose credentials come from AssumeRole and refresh before expiry."""
+        key = (region, role_arn)
+        session = self._role_sessions.get(key)
+        if session is None:
+            sts = self._session.client("sts", region_name=region, config=_CONFIG)
+            refresher = create_assume_role_refresher(
+                sts, {"RoleArn": role_arn, "RoleSessionName": "kopilot"}
+            )
+            credentials = DeferredRefreshableCredentials(refresher, method="assume-role")
+            botocore_session = boto3.session.Session()._session
+            botocore_session._credentials = credentials
+            session = boto3.session.Session(botocore_session=botocore_session, region_name=region)
+            self._role_sessions[key] = session
+        return session

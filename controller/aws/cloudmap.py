@@ -1,0 +1,74 @@
+"""AWS Cloud Map (servicediscovery) calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..naming import from_aws_tags, to_aws_tags
+
+
+def get_namespace(sd: Any, namespace_id: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = sd.get_namespace(Id=namespace_id)["Namespace"]
+    except sd.exceptions.NamespaceNotFound:
+        return None
+    return found
+
+
+def find_namespace(sd: Any, name: str) -> dict[str, Any] | None:
+    """A namespace by exact name (ListNamespaces with a NAME filter, all pages)."""
+    pages = sd.get_paginator("list_namespaces").paginate(
+        Filters=[{"Name": "NAME", "Values": [name], "Condition": "EQ"}]
+    )
+    for page in pages:
+        for namespace in page.get("Namespaces", []):
+            if namespace.get("Name") == name:
+                return dict(namespace)
+    return None
+
+
+def tags_of(sd: Any, arn: str) -> dict[str, str]:
+    return from_aws_tags(sd.list_tags_for_resource(ResourceARN=arn).get("Tags"))
+
+
+def tag(sd: Any, arn: str, tags: dict[str, str]) -> None:
+    sd.tag_resource(ResourceARN=arn, Tags=to_aws_tags(tags, "Key", "Value"))
+
+
+def create_namespace(
+    sd: Any,
+    name: str,
+    type_: str,
+    vpc_id: str | None,
+    creator_request_id: str,
+    tags: dict[str, str],
+    description: str,
+) -> str:
+    """Start creating a namespace; returns the operation id to poll."""
+    common = {
+        "Name": name,
+        "CreatorRequestId": creator_request_id,
+        "Description": description,
+        "Tags": to_aws_tags(tags, "Key", "Value"),
+    }
+    if type_ == "HTTP":
+        response = sd.create_http_namespace(**common)
+    else:
+        response = sd.create_private_dns_namespace(Vpc=vpc_id, **common)
+    operation: str = response["OperationId"]
+    return operation
+
+
+def get_operation(sd: Any, operation_id: str) -> dict[str, Any]:
+    operation: dict[str, Any] = sd.get_operation(OperationId=operation_id)["Operation"]
+    return operation
+
+
+def delete_namespace(sd: Any, namespace_id: str) -> str | None:
+    """Start deleting; returns the operation id, or None when it is already gone."""
+    try:
+        response = sd.delete_namespace(Id=namespace_id)
+    except sd.exceptions.NamespaceNotFound:
+        return None
+    operation: str = response["OperationId"]
+    return operation

@@ -1,0 +1,82 @@
+"""kopf registration only: every handler hands the object to the engine and translates
+its answer (done, look again later, stop) into kopf's terms."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import kopf
+
+from .api import GROUP, VERSION
+from .api.crd import KINDS
+from .reconcile.engine import Engine, Resource, Result
+
+FINALIZER = "kopilot.dev/finalizer"
+
+
+@dataclass(frozen=True)
+class Timing:
+    resync_seconds: float = 300.0
+    resync_jitter: float = 0.1  # fraction of the period, so resyncs of many objects spread out
+    app_status_seconds: float = 10.0
+
+
+def post_event(resource: Resource, type_: str, reason: str, message: str) -> None:
+    if resource.body is not None:
+        kopf.event(resource.body, type=type_, reason=reason, message=message[:1000])
+
+
+def _raise_for(result: Result) -> None:
+    if result.outcome == "requeue":
+        raise kopf.TemporaryError(result.message or "requeued", delay=result.delay)
+    if result.outcome == "terminal":
+        raise kopf.PermanentError(result.message)
+
+
+def register(registry: kopf.OperatorRegistry, engine: Engine, timing: Timing) -> None:
+    for kind in KINDS:
+        if kind.kind in engine.kinds:
+            _register_kind(registry, engine, timing, kind.kind, kind.plural)
+
+
+def _register_kind(
+    registry: kopf.OperatorRegistry, engine: Engine, timing: Timing, kind: str, plural: str
+) -> None:
+    resource = (GROUP, VERSION, plural)
+    interval = timing.app_status_seconds if kind == "EcsApp" else timing.resync_seconds
+
+    @kopf.on.resume(*resource, registry=registry, id="reconcile")
+    @kopf.on.create(*resource, registry=registry, id="reconcile")
+    @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec")
+    async def on_change(body: kopf.Body, retry: int, **_: Any) -> None:
+        _raise_for(await asyncio.to_thread(engine.reconcile, kind, body, "change", retry))
+
+    @kopf.timer(
+        *resource, registry=registry, id="resync", interval=interval, initial_delay=interval
+    )
+    async def resync(body: kopf.Body, **_: Any) -> None:
+        await asyncio.sleep(random.uniform(0, timing.resync_jitter * interval))
+        result = await asyncio.to_thread(engine.reconcile, kind, body, "resync")
+        # A resync that must look again soon (a rollout in progress) is not an error: the
+        # next tick comes anyway. Terminal errors stay on the conditions.
+        del result
+
+    @kopf.on.delete(*resource, registry=registry, id="delete")
+    async def on_delete(body: kopf.Body, retry: int, **_: Any) -> None:
+        _raise_for(await asyncio.to_thread(engine.delete, kind, body, retry))
+
+
+def configure_settings(settings: kopf.OperatorSettings) -> None:
+    settings.persistence.finalizer = FINALIZER
+    # kopf's bookkeeping goes to annotations, never to spec or to our status schema.
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="kopilot.dev")
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="kopilot.dev", key="last-handled-configuration"
+    )
+    settings.posting.level = 20  # INFO and above become Kubernetes Events
+    settings.execution.max_workers = 20
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330

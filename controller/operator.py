@@ -1,0 +1,79 @@
+"""Assemble and run the operator: Kubernetes and AWS clients, engine, kopf registry."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+
+from .aws.clients import ClientFactory
+from .handlers import Timing, configure_settings, post_event, register
+from .reconcile.app import AppManager
+from .reconcile.engine import Engine
+from .reconcile.environment import EnvironmentManager
+from .reconcile.kube import KubeGateway
+
+
+@dataclass(frozen=True)
+class OperatorConfig:
+    namespaces: tuple[str, ...] = ()  # empty: every namespace
+    timing: Timing = field(default_factory=Timing)
+    kubeconfig: str | None = None
+    log_format: str = "text"
+    verbose: bool = False
+    health: str | None = None  # host:port for /healthz
+
+
+def kubernetes_api_client(kubeconfig: str | None) -> Any:
+    from kubernetes import client, config
+
+    if kubeconfig:
+        return config.new_client_from_config(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+    try:
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except config.ConfigException:
+        return config.new_client_from_config()  # type: ignore[no-untyped-call]
+    return client.ApiClient()
+
+
+def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    engine = Engine(
+        [AppManager(), EnvironmentManager()],
+        KubeGateway(kubernetes_api_client(config.kubeconfig)),
+        ClientFactory(),
+        post_event,
+    )
+    register(registry, engine, config.timing)
+
+    @kopf.on.startup(registry=registry)
+    def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
+        configure_settings(settings)
+
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        if config.kubeconfig:
+            os.environ["KUBECONFIG"] = config.kubeconfig
+        if os.environ.get("KUBERNETES_SERVICE_HOST") and not config.kubeconfig:
+            return kopf.login_with_service_account(**kwargs)
+        return kopf.login_with_kubeconfig(**kwargs)
+
+    return registry
+
+
+def run(config: OperatorConfig) -> None:
+    kopf.configure(
+        verbose=config.verbose,
+        log_format=kopf.LogFormat.JSON if config.log_format == "json" else kopf.LogFormat.PLAIN,
+    )
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    kopf.run(
+        registry=build_registry(config),
+        standalone=True,
+        clusterwide=not config.namespaces,
+        namespaces=list(config.namespaces),
+        liveness_endpoint=f"http://{config.health}/healthz" if config.health else None,
+    )

@@ -1,0 +1,323 @@
+"""The generic reconcile engine, shared by the three kinds.
+
+Every decision that is the same for all kinds lives here: parse and validate the spec,
+serialise work per object, call the kind's manager (observe ▸ diff ▸ act), sort errors
+into terminal and retryable, compute conditions, patch `status` (never `spec`), post
+events, and say when to look again. Managers only talk to AWS and describe the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+import pydantic
+
+from ..aws.clients import ClientFactory
+from ..naming import Owner
+from .conditions import READY, SYNCED, Cond, find, merge_conditions, now_rfc3339
+from .errors import ReconcileError, Retryable, Terminal, Waiting, classify
+from .kube import KubeGateway
+
+log = logging.getLogger("kopilot.engine")
+
+SYNCED_OK = "ReconcileSuccess"
+SYNCED_ERROR = "ReconcileError"
+SYNCED_TERMINAL = "ReconcileTerminal"
+
+Trigger = Literal["change", "resync", "delete"]
+EventSink = Callable[["Resource", str, str, str], None]  # resource, type, reason, message
+
+
+@dataclass
+class Resource:
+    """One custom resource as the engine sees it."""
+
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    generation: int
+    spec: dict[str, Any]
+    status: dict[str, Any]
+    body: Any = None  # the raw object, for event posting
+
+    @classmethod
+    def from_body(cls, kind: str, body: Any) -> Resource:
+        meta = body["metadata"]
+        return cls(
+            kind=kind,
+            namespace=meta["namespace"],
+            name=meta["name"],
+            uid=meta["uid"],
+            generation=int(meta.get("generation", 1)),
+            spec=dict(body.get("spec") or {}),
+            status=_plain(body.get("status") or {}),
+            body=body,
+        )
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.kind, self.namespace, self.name, self.uid)
+
+
+@dataclass
+class Outcome:
+    """What a manager achieved in one pass."""
+
+    ready: bool
+    reason: str
+    message: str = ""
+    status: dict[str, Any] = field(default_factory=dict)
+    requeue_after: float | None = None
+
+
+@dataclass
+class Result:
+    """What the engine tells the event loop: done, look again in `delay` s, or stop."""
+
+    outcome: Literal["done", "requeue", "terminal"]
+    delay: float = 0.0
+    message: str = ""
+
+
+class Context:
+    """What a manager may use: the resource, AWS clients, Kubernetes reads, status saves."""
+
+    def __init__(
+        self, resource: Resource, kube: KubeGateway, clients: ClientFactory, events: EventSink
+    ) -> None:
+        self.resource = resource
+        self.kube = kube
+        self.clients = clients
+        self._events = events
+
+    @property
+    def owner(self) -> Owner:
+        return self.resource.owner
+
+    def save_status(self, **fields: Any) -> None:
+        """Write status now, before the next AWS step, so a restart resumes from here."""
+        self.kube.patch_status(
+            self.resource.kind, self.resource.namespace, self.resource.name, fields
+        )
+        _deep_merge(self.resource.status, fields)
+
+    def event(self, reason: str, message: str, warning: bool = False) -> None:
+        self._events(self.resource, "Warning" if warning else "Normal", reason, message)
+
+
+S = TypeVar("S", bound=pydantic.BaseModel)
+
+
+class Manager(Protocol, Generic[S]):
+    kind: str
+    spec_model: type[S]
+
+    def reconcile(self, ctx: Context, spec: S) -> Outcome: ...
+
+    def delete(self, ctx: Context, spec: S) -> Outcome:
+        """Outcome.ready=True when everything to delete is gone and the finalizer may go."""
+        ...
+
+
+class Engine:
+    def __init__(
+        self,
+        managers: list[Manager[Any]],
+        kube: KubeGateway,
+        clients: ClientFactory,
+        events: EventSink,
+        backoff_base: float = 2.0,
+        backoff_max: float = 300.0,
+    ) -> None:
+        self._managers = {m.kind: m for m in managers}
+        self._kube = kube
+        self._clients = clients
+        self._events = events
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self._managers)
+
+    def _lock(self, uid: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(uid, threading.Lock())
+
+    def forget(self, uid: str) -> None:
+        with self._locks_guard:
+            self._locks.pop(uid, None)
+
+    # -- entry points -------------------------------------------------------------------
+
+    def reconcile(self, kind: str, body: Any, trigger: Trigger, retry: int = 0) -> Result:
+        resource = Resource.from_body(kind, body)
+        if trigger == "resync" and _stopped_on_terminal(resource):
+            return Result(
+                "done", message="terminal error for this generation; waiting for a spec change"
+            )
+        with self._lock(resource.uid):
+            return self._run(resource, retry, deleting=False)
+
+    def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
+        resource = Resource.from_body(kind, body)
+        with self._lock(resource.uid):
+            result = self._run(resource, retry, deleting=True)
+        if result.outcome == "done":
+            self.forget(resource.uid)
+        return result
+
+    # -- the one pass ---------------------------------------------------------------------
+
+    def _run(self, resource: Resource, retry: int, deleting: bool) -> Result:
+        manager = self._managers[resource.kind]
+        ctx = Context(resource, self._kube, self._clients, self._events)
+        try:
+            spec = manager.spec_model.model_validate(resource.spec)
+        except pydantic.ValidationError as err:
+            if deleting:
+                # A spec that cannot be parsed created nothing: let the object go.
+                return Result("done")
+            return self._failed(ctx, Terminal("InvalidSpec", _validation_message(err)), retry)
+        try:
+            outcome = manager.delete(ctx, spec) if deleting else manager.reconcile(ctx, spec)
+        except Waiting as wait:
+            outcome = Outcome(False, wait.reason, wait.message, requeue_after=wait.delay or 5.0)
+        except Exception as err:  # sorted, reported on status and retried or stopped
+            if not isinstance(err, ReconcileError):
+                log.debug(
+                    "%s %s/%s failed",
+                    resource.kind,
+                    resource.namespace,
+                    resource.name,
+                    exc_info=True,
+                )
+            action = "delete" if deleting else "reconcile"
+            return self._failed(ctx, classify(err, action), retry)
+        return self._succeeded(ctx, outcome, deleting)
+
+    def _succeeded(self, ctx: Context, outcome: Outcome, deleting: bool) -> Result:
+        resource = ctx.resource
+        before = find(resource.status.get("conditions"), READY)
+        conditions = merge_conditions(
+            resource.status.get("conditions", []),
+            [
+                Cond(READY, outcome.ready, outcome.reason, outcome.message),
+                Cond(SYNCED, True, SYNCED_OK),
+            ],
+            resource.generation,
+            now_rfc3339(),
+        )
+        status = {
+            **outcome.status,
+            "observedGeneration": resource.generation,
+            "conditions": conditions,
+        }
+        if _changed(resource.status, status):
+            ctx.save_status(**status)
+        if (
+            before is None
+            or before.get("status") != ("True" if outcome.ready else "False")
+            or (not outcome.ready and before.get("reason") != outcome.reason)
+        ):
+            ctx.event(outcome.reason, outcome.message or outcome.reason)
+        if deleting:
+            return (
+                Result("done")
+                if outcome.ready
+                else Result("requeue", outcome.requeue_after or 5.0, outcome.message)
+            )
+        if outcome.requeue_after is not None:
+            return Result("requeue", outcome.requeue_after, outcome.message)
+        return Result("done")
+
+    def _failed(self, ctx: Context, error: ReconcileError, retry: int) -> Result:
+        resource = ctx.resource
+        terminal = isinstance(error, Terminal)
+        previous_ready = find(resource.status.get("conditions"), READY)
+        updates = [
+            Cond(SYNCED, False, SYNCED_TERMINAL if terminal else SYNCED_ERROR, error.message)
+        ]
+        if terminal or previous_ready is None or previous_ready.get("status") != "True":
+            # A transient AWS error does not make a serving resource unready.
+            updates.append(Cond(READY, False, error.reason, error.message))
+        conditions = merge_conditions(
+            resource.status.get("conditions", []), updates, resource.generation, now_rfc3339()
+        )
+        status = {"observedGeneration": resource.generation, "conditions": conditions}
+        if _changed(resource.status, status):
+            ctx.save_status(**status)
+            ctx.event(error.reason, error.message, warning=True)
+        if terminal:
+            return Result("terminal", message=error.message)
+        delay = (
+            error.delay if isinstance(error, Retryable) and error.delay else self._backoff(retry)
+        )
+        return Result("requeue", delay, error.message)
+
+    def _backoff(self, retry: int) -> float:
+        base: float = min(self._backoff_base * (2**retry), self._backoff_max)
+        return base * random.uniform(0.8, 1.2)
+
+
+def _stopped_on_terminal(resource: Resource) -> bool:
+    synced = find(resource.status.get("conditions"), SYNCED)
+    return bool(
+        synced
+        and synced.get("reason") == SYNCED_TERMINAL
+        and synced.get("observedGeneration") == resource.generation
+    )
+
+
+def _validation_message(err: pydantic.ValidationError) -> str:
+    parts = []
+    for problem in err.errors():
+        where = ".".join(str(p) for p in problem["loc"])
+        parts.append(f"spec.{where}: {problem['msg']}" if where else problem["msg"])
+    return "; ".join(parts)
+
+
+def _changed(current: dict[str, Any], update: dict[str, Any]) -> bool:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(current.get(key), dict):
+            if _changed(current[key], value):
+                return True
+        elif key == "conditions":
+            if _strip_times(current.get(key)) != _strip_times(value):
+                return True
+        elif current.get(key) != value:
+            return True
+    return False
+
+
+def _strip_times(conditions: Any) -> Any:
+    if not isinstance(conditions, list):
+        return conditions
+    return [{k: v for k, v in c.items() if k != "lastTransitionTime"} for c in conditions]
+
+
+def _deep_merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def _plain(value: Any) -> Any:
+    """kopf hands out read-only views; managers want plain, mutable dicts."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,45 @@
+"""The operator's few Kubernetes calls: read related resources, patch status (never spec)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from ..api import GROUP, VERSION
+from ..api.crd import KINDS, Kind
+
+_BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
+
+
+class KubeGateway:
+    def __init__(self, api_client: Any) -> None:
+        self._custom = client.CustomObjectsApi(api_client)
+
+    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            found = self._custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, _BY_KIND[kind].plural, name
+            )
+        except ApiException as err:
+            if err.status == 404:
+                return None
+            raise
+        return cast(dict[str, Any], found)
+
+    def list(self, kind: str, namespace: str) -> list[dict[str, Any]]:
+        found = self._custom.list_namespaced_custom_object(
+            GROUP, VERSION, namespace, _BY_KIND[kind].plural
+        )
+        return cast(list[dict[str, Any]], cast(dict[str, Any], found).get("items", []))
+
+    def patch_status(self, kind: str, namespace: str, name: str, status: dict[str, Any]) -> None:
+        """JSON merge patch of the status subresource: only `status` can change here."""
+        try:
+            self._custom.patch_namespaced_custom_object_status(
+                GROUP, VERSION, namespace, _BY_KIND[kind].plural, name, {"status": status}
+            )
+        except ApiException as err:
+            if err.status != 404:  # deleted meanwhile: nothing left to report on
+                raise
