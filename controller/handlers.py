@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,14 +37,28 @@ def _raise_for(result: Result) -> None:
         raise kopf.PermanentError(result.message)
 
 
-def register(registry: kopf.OperatorRegistry, engine: Engine, timing: Timing) -> None:
+ChildResync = Callable[[str, str], int]  # (namespace, environment name) -> services visited
+
+
+def register(
+    registry: kopf.OperatorRegistry,
+    engine: Engine,
+    timing: Timing,
+    resync_services: ChildResync | None = None,
+) -> None:
     for kind in KINDS:
         if kind.kind in engine.kinds:
-            _register_kind(registry, engine, timing, kind.kind, kind.plural)
+            children = resync_services if kind.kind == "EcsEnvironment" else None
+            _register_kind(registry, engine, timing, kind.kind, kind.plural, children)
 
 
 def _register_kind(
-    registry: kopf.OperatorRegistry, engine: Engine, timing: Timing, kind: str, plural: str
+    registry: kopf.OperatorRegistry,
+    engine: Engine,
+    timing: Timing,
+    kind: str,
+    plural: str,
+    resync_children: ChildResync | None,
 ) -> None:
     resource = (GROUP, VERSION, plural)
     interval = timing.app_status_seconds if kind == "EcsApp" else timing.resync_seconds
@@ -54,16 +69,28 @@ def _register_kind(
     async def on_change(body: kopf.Body, retry: int, **_: Any) -> None:
         _raise_for(await asyncio.to_thread(engine.reconcile, kind, body, "change", retry))
 
+    if kind == "EcsService":
+        # No timer: services are resynced by their environment, in batched reads.
+        _register_deletion(registry, engine, kind, resource)
+        return
+
     @kopf.timer(
         *resource, registry=registry, id="resync", interval=interval, initial_delay=interval
     )
-    async def resync(body: kopf.Body, **_: Any) -> None:
+    async def resync(body: kopf.Body, meta: kopf.Meta, **_: Any) -> None:
         await asyncio.sleep(random.uniform(0, timing.resync_jitter * interval))
-        result = await asyncio.to_thread(engine.reconcile, kind, body, "resync")
-        # A resync that must look again soon (a rollout in progress) is not an error: the
-        # next tick comes anyway. Terminal errors stay on the conditions.
-        del result
+        # A resync that must look again soon (an operation in progress) is not an error:
+        # the next tick comes anyway. Terminal errors stay on the conditions.
+        await asyncio.to_thread(engine.reconcile, kind, body, "resync")
+        if resync_children is not None:
+            await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
 
+    _register_deletion(registry, engine, kind, resource)
+
+
+def _register_deletion(
+    registry: kopf.OperatorRegistry, engine: Engine, kind: str, resource: tuple[str, str, str]
+) -> None:
     @kopf.on.delete(*resource, registry=registry, id="delete")
     async def on_delete(body: kopf.Body, retry: int, **_: Any) -> None:
         _raise_for(await asyncio.to_thread(engine.delete, kind, body, retry))

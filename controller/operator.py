@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import kopf
@@ -15,6 +16,8 @@ from .reconcile.app import AppManager
 from .reconcile.engine import Engine
 from .reconcile.environment import EnvironmentManager
 from .reconcile.kube import KubeGateway
+from .reconcile.resync import resync_environment_services
+from .reconcile.service import ServiceManager
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,17 @@ def kubernetes_api_client(kubeconfig: str | None) -> Any:
 
 def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
+    kube = KubeGateway(kubernetes_api_client(config.kubeconfig))
+    clients = ClientFactory()
     engine = Engine(
-        [AppManager(), EnvironmentManager()],
-        KubeGateway(kubernetes_api_client(config.kubeconfig)),
-        ClientFactory(),
-        post_event,
+        [AppManager(), EnvironmentManager(), ServiceManager()], kube, clients, post_event
     )
-    register(registry, engine, config.timing)
+    register(
+        registry,
+        engine,
+        config.timing,
+        resync_services=partial(resync_environment_services, engine, kube, clients),
+    )
 
     @kopf.on.startup(registry=registry)
     def startup(settings: kopf.OperatorSettings, **_: Any) -> None:

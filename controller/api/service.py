@@ -490,6 +490,12 @@ class Rollout(Model):
     state: str | None = Field(None, description="IN_PROGRESS, COMPLETED or FAILED.")
     reason: str | None = Field(None, description="ECS's reason for the state.")
     deployment_id: str | None = Field(None, description="The PRIMARY deployment's id.")
+    failed_task_definition: str | None = Field(
+        None,
+        description="A revision whose rollout failed (ECS rolled back); not deployed again "
+        "until the spec changes.",
+    )
+    failed_generation: int | None = Field(None, description="The generation whose revision failed.")
 
 
 class ServiceConnectStatus(Model):
@@ -519,4 +525,10 @@ class EcsServiceStatus(Model):
     )
     service_discovery_arn: str | None = Field(
         None, description="The Service Discovery Cloud Map service ({svc})."
+    )
+    service_discovery_id: str | None = Field(None, description="Its id (srv-...).")
+    creations: int | None = Field(
+        None,
+        description="How many times kopilot created the ECS service (it recreates one deleted "
+        "out of band); part of the clientToken that makes creation idempotent.",
     )

@@ -72,3 +72,44 @@ def delete_namespace(sd: Any, namespace_id: str) -> str | None:
         return None
     operation: str = response["OperationId"]
     return operation
+
+
+def find_service(sd: Any, namespace_id: str, name: str) -> dict[str, Any] | None:
+    pages = sd.get_paginator("list_services").paginate(
+        Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}]
+    )
+    for page in pages:
+        for service in page.get("Services", []):
+            if service.get("Name") == name:
+                return dict(service)
+    return None
+
+
+def get_service(sd: Any, service_id: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = sd.get_service(Id=service_id)["Service"]
+    except sd.exceptions.ServiceNotFound:
+        return None
+    return found
+
+
+def create_service(sd: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """Create (idempotent through CreatorRequestId); an existing one with the same request
+    id comes back as ServiceAlreadyExists carrying its id."""
+    try:
+        created: dict[str, Any] = sd.create_service(**request)["Service"]
+    except sd.exceptions.ServiceAlreadyExists as err:
+        existing = err.response.get("ServiceId")
+        if existing and err.response.get("CreatorRequestId") == request.get("CreatorRequestId"):
+            found = get_service(sd, existing)
+            if found is not None:
+                return found
+        raise
+    return created
+
+
+def delete_service(sd: Any, service_id: str) -> None:
+    try:
+        sd.delete_service(Id=service_id)
+    except sd.exceptions.ServiceNotFound:
+        return

@@ -55,3 +55,76 @@ def tag(ecs: Any, arn: str, tags: dict[str, str]) -> None:
 
 def delete_cluster(ecs: Any, name: str) -> None:
     ecs.delete_cluster(cluster=name)
+
+
+# -- services and task definitions ----------------------------------------------------
+
+DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services per call
+
+
+def describe_services(ecs: Any, cluster: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Services by name, in batches of 10, with their tags; INACTIVE ones left out."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(names), DESCRIBE_BATCH):
+        batch = names[start : start + DESCRIBE_BATCH]
+        response = ecs.describe_services(cluster=cluster, services=batch, include=["TAGS"])
+        for service in response.get("services", []):
+            if service.get("status") != "INACTIVE":
+                service["tagMap"] = from_aws_tags(service.get("tags"))
+                found[service["serviceName"]] = service
+    return found
+
+
+def describe_service_any_state(ecs: Any, cluster: str, name: str) -> dict[str, Any] | None:
+    response = ecs.describe_services(cluster=cluster, services=[name], include=["TAGS"])
+    services = response.get("services", [])
+    if not services:
+        return None
+    service: dict[str, Any] = services[0]
+    service["tagMap"] = from_aws_tags(service.get("tags"))
+    return service
+
+
+def describe_task_definition(ecs: Any, arn: str) -> dict[str, Any]:
+    task_definition: dict[str, Any] = ecs.describe_task_definition(taskDefinition=arn)[
+        "taskDefinition"
+    ]
+    return task_definition
+
+
+def register_task_definition(ecs: Any, request: dict[str, Any]) -> dict[str, Any]:
+    task_definition: dict[str, Any] = ecs.register_task_definition(**request)["taskDefinition"]
+    return task_definition
+
+
+def task_definition_revisions(ecs: Any, family: str) -> list[str]:
+    """ACTIVE revisions of a family, newest first."""
+    arns: list[str] = []
+    pages = ecs.get_paginator("list_task_definitions").paginate(
+        familyPrefix=family, status="ACTIVE", sort="DESC"
+    )
+    for page in pages:
+        arns.extend(a for a in page.get("taskDefinitionArns", []) if _family_of(a) == family)
+    return arns
+
+
+def _family_of(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def deregister_task_definition(ecs: Any, arn: str) -> None:
+    ecs.deregister_task_definition(taskDefinition=arn)
+
+
+def create_service(ecs: Any, request: dict[str, Any]) -> dict[str, Any]:
+    service: dict[str, Any] = ecs.create_service(**request)["service"]
+    return service
+
+
+def update_service(ecs: Any, request: dict[str, Any]) -> dict[str, Any]:
+    service: dict[str, Any] = ecs.update_service(**request)["service"]
+    return service
+
+
+def delete_service(ecs: Any, cluster: str, name: str) -> None:
+    ecs.delete_service(cluster=cluster, service=name, force=True)

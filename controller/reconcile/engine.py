@@ -89,12 +89,20 @@ class Context:
     """What a manager may use: the resource, AWS clients, Kubernetes reads, status saves."""
 
     def __init__(
-        self, resource: Resource, kube: KubeGateway, clients: ClientFactory, events: EventSink
+        self,
+        resource: Resource,
+        kube: KubeGateway,
+        clients: ClientFactory,
+        events: EventSink,
+        hints: dict[str, Any] | None = None,
     ) -> None:
         self.resource = resource
         self.kube = kube
         self.clients = clients
         self._events = events
+        # What a caller already read for this pass (a batched describe, the environment),
+        # so a resync of many resources does not read the same things once per resource.
+        self.hints = hints or {}
 
     @property
     def owner(self) -> Owner:
@@ -158,14 +166,21 @@ class Engine:
 
     # -- entry points -------------------------------------------------------------------
 
-    def reconcile(self, kind: str, body: Any, trigger: Trigger, retry: int = 0) -> Result:
+    def reconcile(
+        self,
+        kind: str,
+        body: Any,
+        trigger: Trigger,
+        retry: int = 0,
+        hints: dict[str, Any] | None = None,
+    ) -> Result:
         resource = Resource.from_body(kind, body)
         if trigger == "resync" and _stopped_on_terminal(resource):
             return Result(
                 "done", message="terminal error for this generation; waiting for a spec change"
             )
         with self._lock(resource.uid):
-            return self._run(resource, retry, deleting=False)
+            return self._run(resource, retry, deleting=False, hints=hints)
 
     def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
         resource = Resource.from_body(kind, body)
@@ -177,9 +192,11 @@ class Engine:
 
     # -- the one pass ---------------------------------------------------------------------
 
-    def _run(self, resource: Resource, retry: int, deleting: bool) -> Result:
+    def _run(
+        self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None = None
+    ) -> Result:
         manager = self._managers[resource.kind]
-        ctx = Context(resource, self._kube, self._clients, self._events)
+        ctx = Context(resource, self._kube, self._clients, self._events, hints)
         try:
             spec = manager.spec_model.model_validate(resource.spec)
         except pydantic.ValidationError as err:

@@ -17,10 +17,13 @@ from .errors import Retryable, Terminal, Waiting
 NAMESPACE_POLL_SECONDS = 2.0
 
 
-def environment_names(ctx: Context, spec: EcsEnvironmentSpec) -> tuple[Names, dict[str, str]]:
+def environment_names(
+    ctx: Context, spec: EcsEnvironmentSpec, env_resource_name: str | None = None
+) -> tuple[Names, dict[str, str]]:
     """The app's AWS name and tags, from its EcsApp (which must exist)."""
     namespace = ctx.resource.namespace
-    app = ctx.kube.get("EcsApp", namespace, spec.app)
+    hinted = ctx.hints.get("app")
+    app = hinted if hinted is not None else ctx.kube.get("EcsApp", namespace, spec.app)
     if app is None:
         raise Waiting(
             "AppNotFound",
@@ -29,7 +32,8 @@ def environment_names(ctx: Context, spec: EcsEnvironmentSpec) -> tuple[Names, di
             delay=15.0,
         )
     app_spec = EcsAppSpec.model_validate(app.get("spec") or {})
-    names = Names(app=app_name(app_spec, app["metadata"]), env=spec.name or ctx.resource.name)
+    env_name = spec.name or env_resource_name or ctx.resource.name
+    names = Names(app=app_name(app_spec, app["metadata"]), env=env_name)
     return names, app_spec.tags
 
 

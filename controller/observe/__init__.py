@@ -1,0 +1,1 @@
+"""Pure readers: AWS describe responses in, observed shapes, deltas and status out."""

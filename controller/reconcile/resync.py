@@ -1,0 +1,64 @@
+"""The periodic resync of an environment's services, with batched reads.
+
+A service's drift can only be seen by asking ECS, and DescribeServices takes 10 services
+per call. So services have no timer of their own: the environment's resync describes all
+of its services in batches and hands each service's description (and the environment and
+app it already read) to that service's reconcile. A no-op pass over N services costs
+ceil(N/10) DescribeServices calls and no writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pydantic
+
+from ..api.environment import EcsEnvironmentSpec
+from ..api.service import EcsServiceSpec
+from ..aws import ecs
+from ..aws.clients import ClientFactory
+from .conditions import is_true
+from .engine import Engine
+from .kube import KubeGateway
+
+log = logging.getLogger("kopilot.resync")
+
+
+def resync_environment_services(
+    engine: Engine, kube: KubeGateway, clients: ClientFactory, namespace: str, env_name: str
+) -> int:
+    """Reconcile every EcsService of this environment; returns how many were visited."""
+    env = kube.get("EcsEnvironment", namespace, env_name)  # fresh: its reconcile just ran
+    if env is None:
+        return 0
+    status = env.get("status") or {}
+    if not is_true(status.get("conditions")) or not status.get("clusterArn"):
+        return 0
+    spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
+    services: list[tuple[str, dict[str, Any]]] = []
+    for item in kube.list("EcsService", namespace):
+        if (item.get("spec") or {}).get("environment") != env_name:
+            continue
+        if item["metadata"].get("deletionTimestamp"):
+            continue  # the delete handler owns it now
+        try:
+            parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
+        except pydantic.ValidationError:
+            services.append(("", item))  # reconciled alone: it will report its own error
+            continue
+        services.append((parsed.name or item["metadata"]["name"], item))
+    if not services:
+        return 0
+    app = kube.get("EcsApp", namespace, spec.app)
+    client = clients.client("ecs", spec.region, spec.role_arn)
+    described = ecs.describe_services(client, status["clusterArn"], [n for n, _ in services if n])
+    for name, item in services:
+        hints: dict[str, Any] = {"environment": env, "app": app}
+        if name:
+            hints["described"] = described.get(name)
+        try:
+            engine.reconcile("EcsService", item, "resync", hints=hints)
+        except Exception:  # one broken service must not stop the others' resync
+            log.exception("resync of EcsService %s/%s failed", namespace, item["metadata"]["name"])
+    return len(services)

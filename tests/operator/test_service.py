@@ -1,0 +1,320 @@
+"""EcsService reconciled by the operator process: Copilot's Service Connect and Service
+Discovery semantics as a user checks them in kubectl and in AWS."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.sandbox.aws import FaultRule
+from tests.conftest import Kube, Kubectl
+from tests.fixtures_aws import LocalAws
+from tests.operator.test_environment import (
+    GROUP,
+    VERSION,
+    app,
+    apply,
+    condition,
+    env,
+    get,
+    wait_ready,
+    wait_reason,
+)
+from tests.operator_process import OperatorProcess, eventually
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.aws]
+
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER = "kudos-test"
+WRITE_PREFIXES = ("Create", "Update", "Delete", "Register", "Deregister", "Tag", "Untag", "Put")
+
+
+def service(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "EcsService",
+        "metadata": {"name": name},
+        "spec": {"app": "kudos", "environment": "test", "image": "nginx:1", **spec},
+    }
+
+
+def described(aws: LocalAws, name: str, cluster: str = CLUSTER) -> dict[str, Any]:
+    found = aws.client("ecs").describe_services(cluster=cluster, services=[name])["services"]
+    return dict(found[0]) if found else {}
+
+
+def primary(svc: dict[str, Any]) -> dict[str, Any]:
+    return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
+
+
+def task_definition(aws: LocalAws, arn: str) -> dict[str, Any]:
+    return dict(aws.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"])
+
+
+def cloud_map_services(aws: LocalAws) -> dict[str, dict[str, Any]]:
+    sd = aws.client("servicediscovery")
+    return {
+        s["Name"]: sd.get_service(Id=s["Id"])["Service"] for s in sd.list_services()["Services"]
+    }
+
+
+def writes(counters: dict[str, int]) -> dict[str, int]:
+    return {op: n for op, n in counters.items() if op.split(":")[1].startswith(WRITE_PREFIXES)}
+
+
+def test_the_kudos_sample_end_to_end(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    kubectl("apply", "-n", namespace, "-f", str(ROOT / "deploy/samples/kudos.yaml"), check=True)
+    operator.start()
+    api = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    front = wait_ready(kube, namespace, "ecsservices", "front-end", timeout=60)
+    env_status = wait_ready(kube, namespace, "ecsenvironments", "test")["status"]
+    ns_arn = env_status["namespace"]["arn"]
+
+    # Service Connect, read where ECS keeps it: the PRIMARY deployment.
+    api_sc = primary(described(aws, "api"))["serviceConnectConfiguration"]
+    assert api_sc["enabled"] is True
+    assert api_sc["namespace"] == ns_arn
+    [api_entry] = api_sc["services"]
+    assert api_entry["discoveryName"] == "api-sc"
+    assert api_entry["clientAliases"] == [{"port": 8080, "dnsName": "api"}]
+    front_sc = primary(described(aws, "front-end"))["serviceConnectConfiguration"]
+    [front_entry] = front_sc["services"]
+    assert front_entry["discoveryName"] == "front-end-sc"
+    assert front_entry["clientAliases"] == [{"port": 80, "dnsName": "frontend.local"}]
+
+    # Cloud Map: ECS's Service Connect services and kopilot's Service Discovery services.
+    cloud_map = cloud_map_services(aws)
+    assert {"api", "front-end", "api-sc", "front-end-sc"} <= set(cloud_map)
+    dns = cloud_map["api"]["DnsConfig"]
+    assert dns["RoutingPolicy"] == "MULTIVALUE"
+    assert sorted((r["Type"], r["TTL"]) for r in dns["DnsRecords"]) == [("A", 10), ("SRV", 10)]
+    assert cloud_map["api"]["HealthCheckCustomConfig"] == {"FailureThreshold": 1}
+    assert described(aws, "api")["serviceRegistries"] == [{"registryArn": cloud_map["api"]["Arn"]}]
+
+    # Every task gets Copilot's variables.
+    container = task_definition(aws, api["status"]["taskDefinitionArn"])["containerDefinitions"][0]
+    variables = {e["name"]: e["value"] for e in container["environment"]}
+    assert variables == {
+        "LOG_LEVEL": "info",
+        "COPILOT_APPLICATION_NAME": "kudos",
+        "COPILOT_ENVIRONMENT_NAME": "test",
+        "COPILOT_SERVICE_NAME": "api",
+        "COPILOT_SERVICE_DISCOVERY_ENDPOINT": "test.kudos.local",
+    }
+    assert task_definition(aws, api["status"]["taskDefinitionArn"])["family"] == "kudos-test-api"
+
+    assert api["status"]["endpoints"] == {
+        "serviceConnect": ["http://api:8080"],
+        "serviceDiscovery": "api.test.kudos.local:8080",
+    }
+    assert front["status"]["endpoints"]["serviceConnect"] == ["http://frontend.local:80"]
+    assert api["status"]["tasks"] == "2/2"
+    assert api["status"]["rollout"]["state"] == "COMPLETED"
+    assert api["status"]["serviceConnect"]["discoveryName"] == "api-sc"
+    listing = kubectl("get", "ecssvc", "-n", namespace, check=True).stdout
+    assert "http://api:8080" in listing
+    assert "2/2" in listing
+    app_obj = eventually(
+        lambda: get(kube, namespace, "ecsapps", "kudos"),
+        lambda o: condition(o).get("status") == "True",
+    )
+    assert app_obj is not None
+    assert app_obj["status"]["services"]["summary"] == "2/2"
+
+
+def test_upgrade_alias_and_a_client_only_service(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    upgrade = (
+        "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}.${COPILOT_APPLICATION_NAME}.local"
+    )
+    apply(
+        kubectl,
+        namespace,
+        app(),
+        env(),
+        service("api", port=8080, network={"connect": {"alias": upgrade}}),
+        service("worker", network={"connect": {"enabled": True}}),
+    )
+    operator.start()
+    api = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    worker = wait_ready(kube, namespace, "ecsservices", "worker", timeout=60)
+    [entry] = primary(described(aws, "api"))["serviceConnectConfiguration"]["services"]
+    assert entry["clientAliases"] == [{"port": 8080, "dnsName": "api.test.kudos.local"}]
+    assert api["status"]["endpoints"]["serviceConnect"] == ["http://api.test.kudos.local:8080"]
+
+    worker_sc = primary(described(aws, "worker"))["serviceConnectConfiguration"]
+    assert worker_sc["enabled"] is True
+    assert "services" not in worker_sc or worker_sc["services"] == []
+    assert described(aws, "worker").get("serviceRegistries", []) == []
+    assert worker["status"].get("endpoints", {}).get("serviceConnect", []) == []
+
+
+def test_an_image_change_makes_one_revision_and_one_deployment(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(kubectl, namespace, app(), env(), service("api", port=8080))
+    operator.start()
+    first = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)["status"]
+    aws.settings(rollout_seconds=4)
+    aws.reset_counters()
+    apply(kubectl, namespace, service("api", port=8080, image="nginx:2"))
+    rolling = wait_reason(kube, namespace, "ecsservices", "api", "RollingOut")
+    assert condition(rolling)["status"] == "False"
+    done = wait_ready(kube, namespace, "ecsservices", "api", timeout=30)["status"]
+
+    assert done["taskDefinitionArn"] != first["taskDefinitionArn"]
+    assert done["taskDefinitionArn"].endswith(":2")
+    calls = aws.counters()
+    assert calls.get("ecs:RegisterTaskDefinition") == 1
+    assert calls.get("ecs:UpdateService") == 1
+    now = described(aws, "api")
+    assert [d["taskDefinition"] for d in now["deployments"]] == [done["taskDefinitionArn"]]
+    image = task_definition(aws, done["taskDefinitionArn"])["containerDefinitions"][0]["image"]
+    assert image == "nginx:2"
+
+
+def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    names = [f"svc{i:02d}" for i in range(25)]
+    apply(
+        kubectl,
+        namespace,
+        app(),
+        env(),
+        *[service(n, port=8080, network={"connect": {"enabled": True}}) for n in names],
+    )
+    operator.start()
+    for n in names:
+        wait_ready(kube, namespace, "ecsservices", n, timeout=120)
+    aws.reset_counters()
+    # Let three resync periods (2 s) go by.
+    calls = eventually(aws.counters, lambda c: c.get("ecs:DescribeClusters", 0) >= 3, timeout=30)
+    passes = calls["ecs:DescribeClusters"]  # one per environment resync
+    assert writes(calls) == {}
+    assert calls.get("ecs:RegisterTaskDefinition", 0) == 0
+    # ceil(25 / 10) = 3 DescribeServices per pass; a pass may have started just before the reset.
+    assert calls.get("ecs:DescribeServices", 0) <= math.ceil(25 / 10) * (passes + 1)
+    per_service = {
+        op
+        for op in calls
+        if op
+        not in (
+            "ecs:DescribeClusters",
+            "ecs:DescribeServices",
+            "servicediscovery:GetNamespace",
+            "servicediscovery:ListTagsForResource",
+        )
+    }
+    assert per_service == set()
+
+
+def test_a_failed_rollout_is_reported(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(kubectl, namespace, app(), env(), service("api", port=8080))
+    operator.start()
+    wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    aws.settings(fail_rollouts=True)
+    aws.reset_counters()
+    apply(kubectl, namespace, service("api", port=8080, image="nginx:broken"))
+    failed = wait_reason(kube, namespace, "ecsservices", "api", "RolloutFailed", timeout=60)
+    assert condition(failed)["status"] == "False"
+    message = condition(failed)["message"]
+    assert (
+        "the rollout of kudos-test-api:2 failed and ECS rolled back to kudos-test-api:1" in message
+    )
+    assert "circuit breaker" in message
+    # The circuit breaker's rollback stands: the failed revision is not deployed again.
+    eventually(aws.counters, lambda c: c.get("ecs:DescribeClusters", 0) >= 3, timeout=30)
+    assert aws.counters().get("ecs:UpdateService") == 1
+    assert primary(described(aws, "api"))["taskDefinition"].endswith("kudos-test-api:1")
+    # A new spec tries again.
+    aws.settings(fail_rollouts=False)
+    apply(kubectl, namespace, service("api", port=8080, image="nginx:fixed"))
+    fixed = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    assert fixed["status"]["taskDefinitionArn"].endswith("kudos-test-api:3")
+
+
+def test_a_discovery_name_clash_names_the_other_owner(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    shared = {"connect": {"discoveryName": "shared"}}
+    apply(kubectl, namespace, app(), env(), service("first", port=8080, network=shared))
+    operator.start()
+    wait_ready(kube, namespace, "ecsservices", "first", timeout=60)
+    apply(kubectl, namespace, service("second", port=9090, network=shared))
+    clash = wait_reason(kube, namespace, "ecsservices", "second", "DiscoveryNameTaken", timeout=60)
+    message = condition(clash)["message"]
+    assert "discovery name 'shared' is already taken" in message
+    assert f"EcsService {namespace}/first" in message
+    assert described(aws, "second") == {}
+
+
+def test_converges_through_throttling_and_server_errors(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    aws.set_faults(
+        FaultRule("throttle", "ecs:*", rate=0.3),
+        FaultRule("server_error", "servicediscovery:*", rate=0.2),
+        seed=7,
+    )
+    apply(kubectl, namespace, app(), env(), service("api", port=8080), service("web", port=80))
+    operator.start()
+    wait_ready(kube, namespace, "ecsservices", "api", timeout=90)
+    wait_ready(kube, namespace, "ecsservices", "web", timeout=90)
+    assert aws.faults()["injected"]
+    assert len(aws.client("ecs").list_services(cluster=CLUSTER)["serviceArns"]) == 2
+    assert sorted(n for n in cloud_map_services(aws) if n in ("api", "web")) == ["api", "web"]
+
+
+def test_a_restart_in_the_middle_of_a_create_makes_no_duplicates(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(kubectl, namespace, app(), env())
+    operator.start()
+    wait_ready(kube, namespace, "ecsenvironments", "test")
+    # CreateService is slow today: the operator dies while it is in flight.
+    aws.set_faults(FaultRule("latency", "ecs:CreateService", latency_seconds=3.0))
+    apply(kubectl, namespace, service("api", port=8080))
+    eventually(aws.counters, lambda c: c.get("ecs:CreateService", 0) >= 1, timeout=60)
+    operator.kill()
+    aws.set_faults()
+    operator.start()
+    wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    assert len(aws.client("ecs").list_services(cluster=CLUSTER)["serviceArns"]) == 1
+    assert [n for n in cloud_map_services(aws) if n == "api"] == ["api"]
+    families = aws.client("ecs").list_task_definitions(familyPrefix="kudos-test-api")[
+        "taskDefinitionArns"
+    ]
+    assert len(families) == 1
+
+
+@pytest.mark.parametrize("policy", ["Delete", "Retain"])
+def test_service_deletion_follows_the_policy(
+    policy: str,
+    operator: OperatorProcess,
+    namespace: str,
+    kube: Kube,
+    kubectl: Kubectl,
+    aws: LocalAws,
+) -> None:
+    apply(kubectl, namespace, app(), env(), service("api", port=8080, deletionPolicy=policy))
+    operator.start()
+    wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    kubectl("delete", "ecssvc", "api", "-n", namespace, "--wait=false", check=True)
+    eventually(lambda: get(kube, namespace, "ecsservices", "api"), lambda o: o is None, timeout=60)
+    state = aws.client("ecs").describe_services(cluster=CLUSTER, services=["api"])["services"][0]
+    if policy == "Delete":
+        assert state["status"] == "INACTIVE"
+        assert "api" not in cloud_map_services(aws)
+    else:
+        assert state["status"] == "ACTIVE"
+        assert state["desiredCount"] == 1
+        assert "api" in cloud_map_services(aws)
