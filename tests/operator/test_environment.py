@@ -345,7 +345,6 @@ def test_converges_when_the_first_call_of_every_operation_is_throttled(
         "servicediscovery:CreatePrivateDnsNamespace",
         "servicediscovery:GetOperation",
         "servicediscovery:GetNamespace",
-        "servicediscovery:ListTagsForResource",
         "ecs:DescribeClusters",
         "ecs:CreateCluster",
     ]
