@@ -1,11 +1,12 @@
-# kopilot: the two commands a newcomer needs are `make test` (and, later, `make demo`).
+# kopilot
 # Everything installs from this repository's own files into .venv.
+# `make demo` and `make test` are the two commands a newcomer needs.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint controlplane clean
+.PHONY: setup demo test lint controlplane bench clean
 
 setup: $(VENV)/.installed
 
@@ -18,6 +19,10 @@ $(VENV)/.installed: pyproject.toml
 # Build (once, then cached) the local control plane's kube-apiserver and etcd.
 controlplane: setup
 	$(BIN)/kopilot controlplane build
+
+# The main job: the kudos app on a local control plane and local AWS, end to end.
+demo: setup controlplane
+	$(BIN)/kopilot sandbox demo $(DEMO_ARGS)
 
 # pytest exits 5 when it collected nothing: that is a broken suite, and it says so.
 test: setup controlplane

@@ -18,6 +18,8 @@ as Kubernetes custom resources (EcsApp, EcsEnvironment, EcsService).
 
 EPILOG = """\
 examples:
+  kopilot sandbox demo                  the kudos app on a local control plane and local AWS
+  kopilot sandbox run -f app.yaml --wait -o json   check a configuration without AWS
   kopilot run -n apps --health 0.0.0.0:8080   run the operator for namespace "apps"
   kopilot crds | kubectl apply -f -   install the CRDs in the current cluster
   kopilot controlplane build     build and cache kube-apiserver and etcd (once)
@@ -52,6 +54,27 @@ def _cmd_crds(args: argparse.Namespace) -> int:
     (root / "docs" / "api.md").write_text(api_markdown())
     print(f"wrote {root / 'docs' / 'api.md'}")
     return 0
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .sandbox import commands
+    from .sandbox.controlplane import ControlPlaneBinariesError
+
+    try:
+        if args.action == "demo":
+            return commands.demo(keep=args.keep, timeout=args.timeout)
+        if args.action == "run":
+            return commands.run([Path(f) for f in args.file], args.wait, args.timeout, args.output)
+        if args.action == "up":
+            return commands.up()
+        if args.action == "serve":
+            return commands.serve(Path(args.state))
+        return commands.down()
+    except ControlPlaneBinariesError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 def _cmd_aws_up(args: argparse.Namespace) -> int:
@@ -197,6 +220,77 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crds.add_argument("--dir", default=".", help="project root to write into (default: .)")
     crds.set_defaults(func=_cmd_crds)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="everything on this machine: control plane, local AWS, operator, samples",
+        description="A local world with no cloud account: a real kube-apiserver and etcd, the "
+        "AWS emulator, and the operator, all on loopback.",
+    )
+    sandbox_commands = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    demo = sandbox_commands.add_parser(
+        "demo",
+        help="deploy the kudos sample and show what kopilot made of it",
+        description="Start the sandbox, apply the kudos sample (app kudos, env test, services "
+        "api and front-end with Service Connect), show progress until everything is Ready, then "
+        "print the resources and the AWS side. Exits non-zero if something is not Ready.",
+    )
+    demo.add_argument("--keep", action="store_true", help="leave the sandbox running until Ctrl-C")
+    demo.add_argument(
+        "--timeout",
+        type=_positive,
+        default=180.0,
+        metavar="S",
+        help="give up waiting after S seconds (default: 180)",
+    )
+    demo.set_defaults(func=_cmd_sandbox)
+    sandbox_run = sandbox_commands.add_parser(
+        "run",
+        help="check manifests against the sandbox and print the outcome",
+        description="Start a sandbox, apply the given manifests (kopilot kinds and Namespaces), "
+        "optionally wait until every kopilot resource is Ready or has failed, print each "
+        "resource's status and the emulated AWS state, and tear everything down. Exits 0 only "
+        "if every resource is Ready; 2 on unusable input.",
+    )
+    sandbox_run.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="a YAML manifest (repeat for more)",
+    )
+    sandbox_run.add_argument(
+        "--wait", action="store_true", help="wait until everything is Ready or has failed"
+    )
+    sandbox_run.add_argument(
+        "--timeout",
+        type=_positive,
+        default=300.0,
+        metavar="S",
+        help="with --wait, give up after S seconds (default: 300)",
+    )
+    sandbox_run.add_argument(
+        "-o",
+        "--output",
+        choices=["json", "table"],
+        default="table",
+        help="json: one JSON document on stdout (progress goes to stderr)",
+    )
+    sandbox_run.set_defaults(func=_cmd_sandbox)
+    sandbox_commands.add_parser(
+        "up",
+        help="start a sandbox in the background and print how to reach it",
+        description="Start the sandbox in the background (it outlives this command) and print "
+        "the KUBECONFIG and AWS_ENDPOINT_URL to use. Stop it with `kopilot sandbox down`.",
+    ).set_defaults(func=_cmd_sandbox)
+    sandbox_commands.add_parser(
+        "down",
+        help="stop the sandbox started by `up`",
+    ).set_defaults(func=_cmd_sandbox)
+    serve = sandbox_commands.add_parser("serve", help=argparse.SUPPRESS)
+    serve.add_argument("--state", required=True)
+    serve.set_defaults(func=_cmd_sandbox)
 
     aws = commands.add_parser(
         "aws",

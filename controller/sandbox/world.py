@@ -1,0 +1,136 @@
+"""The sandbox: the local control plane, the local AWS and the operator, together.
+
+Everything runs on loopback as child processes of the caller and dies with it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .aws import AwsEmulator, EmulatorSettings
+from .controlplane import ControlPlane
+from .controlplane.processes import free_port, log_tail, spawn, terminate
+from .manifests import install_crds
+
+
+class Sandbox:
+    """Start with :meth:`start`, stop with :meth:`stop` (or use `with`)."""
+
+    def __init__(
+        self,
+        rollout_seconds: float = 2.0,
+        resync_seconds: float = 30.0,
+        progress: Callable[[str], None] = print,
+    ) -> None:
+        self.progress = progress
+        self.workdir = Path(tempfile.mkdtemp(prefix="kopilot-sandbox-"))
+        self.plane = ControlPlane(workdir=self.workdir / "controlplane")
+        self.aws = AwsEmulator(
+            settings=EmulatorSettings(rollout_seconds=rollout_seconds, operation_seconds=0.5),
+            workdir=self.workdir / "aws",
+        )
+        self.resync_seconds = resync_seconds
+        self.operator_log = self.workdir / "operator.log"
+        self._operator: Any = None
+        self._api: Any = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.plane.admin_kubeconfig
+
+    @property
+    def api(self) -> Any:
+        if self._api is None:
+            self._api = self.plane.api_client()
+        return self._api
+
+    def start(self) -> Sandbox:
+        progress = self.progress
+        for folder in ("controlplane", "aws"):
+            (self.workdir / folder).mkdir(parents=True, exist_ok=True)
+        try:
+            progress("starting the local Kubernetes control plane (kube-apiserver, etcd)...")
+            self.plane.start()
+            progress(f"  ready at {self.plane.server} in {self.plane.startup_seconds:.1f}s")
+            progress("starting the local AWS (ECS, Cloud Map, EC2 emulator)...")
+            self.aws.start()
+            progress(f"  ready at {self.aws.endpoint}")
+            progress("installing the kopilot CRDs...")
+            install_crds(self.api)
+            progress("starting the operator (kopilot run)...")
+            self._start_operator()
+            progress("  running")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_operator(self, timeout: float = 30.0) -> None:
+        port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "controller",
+            "run",
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--resync-seconds",
+            str(self.resync_seconds),
+            "--app-status-seconds",
+            "2",
+            "--health",
+            f"127.0.0.1:{port}",
+        ]
+        env = {**os.environ, **self.aws.env()}
+        self._operator = spawn(command, self.operator_log, self.workdir, env=env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._operator.poll() is not None:
+                raise RuntimeError(f"the operator exited:\n{log_tail(self.operator_log)}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"the operator did not become healthy:\n{log_tail(self.operator_log)}")
+
+    def stop(self) -> None:
+        terminate(self._operator)
+        self._operator = None
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+        self.aws.stop()
+        self.plane.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def env(self) -> dict[str, str]:
+        """How to reach the sandbox from a shell."""
+        return {"KUBECONFIG": str(self.kubeconfig), **self.aws.env()}
+
+    def aws_client(self, service: str, region: str) -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.aws.endpoint,
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",
+            config=Config(retries={"mode": "standard", "max_attempts": 5}),
+        )
