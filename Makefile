@@ -30,6 +30,10 @@ test: setup controlplane
 	  if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests; the suite is broken" >&2; fi; \
 	  exit $$code
 
+# Not part of the test run: convergence, call economy and memory at scale (see bench/).
+bench: setup controlplane
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: setup
 	$(BIN)/ruff check controller tests
 	$(BIN)/ruff format --check controller tests
