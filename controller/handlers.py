@@ -4,6 +4,7 @@ its answer (done, look again later, stop) into kopf's terms."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,7 +104,9 @@ def configure_settings(settings: kopf.OperatorSettings) -> None:
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix="kopilot.dev", key="last-handled-configuration"
     )
-    settings.posting.level = 20  # INFO and above become Kubernetes Events
+    # Events come from the engine (kopf.event) with reasons a person can act on; kopf's own
+    # log lines ("Handler ... failed temporarily" while a rollout runs) would only be noise.
+    settings.posting.level = logging.CRITICAL
     settings.execution.max_workers = 20
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
