@@ -173,6 +173,9 @@ class NamespaceStatus(Model):
     delete_operation_id: str | None = Field(
         None, description="The pending DeleteNamespace operation, while it runs."
     )
+    tags_hash: str | None = Field(
+        None, description="Digest of the tags last applied to the namespace."
+    )
     creations: int | None = Field(
         None,
         description="How many times kopilot created the namespace (it recreates one deleted "

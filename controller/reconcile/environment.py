@@ -130,7 +130,10 @@ class EnvironmentManager:
         if recorded.get("id"):
             found = cloudmap.get_namespace(sd, recorded["id"])
             if found is not None:
-                self._tag_if_needed(sd, found["Arn"], tags)
+                # GetNamespace carries no tags: re-read them only when the wanted set changed.
+                if recorded.get("tagsHash") != _digest(tags):
+                    self._tag_if_needed(sd, found["Arn"], tags)
+                    ctx.save_status(namespace={"tagsHash": _digest(tags)})
                 return found
             ctx.event(
                 "NamespaceMissing",
@@ -361,6 +364,13 @@ class EnvironmentManager:
                 f"deleting namespace {found['Name']}",
                 delay=NAMESPACE_POLL_SECONDS,
             )
+
+
+def _digest(tags: dict[str, str]) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(tags, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _setting(cluster: dict[str, Any], name: str) -> str | None:
