@@ -154,6 +154,10 @@ class ServiceManager:
         if described is None:
             described = self._create(ctx, spec, sctx, client, task_definition_arn, registry_arn)
         else:
+            # Tags are not part of UpdateService; DescribeServices(include=TAGS) has them.
+            stale = {k: v for k, v in sctx.tags.items() if described.get("tagMap", {}).get(k) != v}
+            if stale:
+                ecs.tag(client, described["serviceArn"], stale)
             diff = service_diff(desired, observed_service(described))
             if held:
                 diff.pop("taskDefinition", None)  # do not redeploy the revision that failed

@@ -46,6 +46,11 @@ def described(aws: LocalAws, name: str, cluster: str = CLUSTER) -> dict[str, Any
     return dict(found[0]) if found else {}
 
 
+def described_tags(aws: LocalAws, name: str) -> dict[str, str]:
+    found = aws.client("ecs").describe_services(cluster=CLUSTER, services=[name], include=["TAGS"])
+    return {t["key"]: t["value"] for t in found["services"][0].get("tags", [])}
+
+
 def primary(svc: dict[str, Any]) -> dict[str, Any]:
     return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
 
@@ -167,6 +172,9 @@ def test_an_image_change_makes_one_revision_and_one_deployment(
     rolling = wait_reason(kube, namespace, "ecsservices", "api", "RollingOut")
     assert condition(rolling)["status"] == "False"
     done = wait_ready(kube, namespace, "ecsservices", "api", timeout=30)["status"]
+    # A tag change on the app reaches the ECS service too, without a new revision.
+    apply(kubectl, namespace, app(tags={"cost-center": "42"}))
+    eventually(lambda: described_tags(aws, "api"), lambda tags: tags.get("cost-center") == "42")
 
     assert done["taskDefinitionArn"] != first["taskDefinitionArn"]
     assert done["taskDefinitionArn"].endswith(":2")
