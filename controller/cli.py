@@ -40,6 +40,7 @@ def _cmd_crds(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .api import KINDS, api_markdown, crd_filename, crd_yaml
+    from .api.crd import kustomization_yaml
 
     if not args.write:
         print("---\n".join(crd_yaml(kind) for kind in KINDS), end="")
@@ -51,6 +52,7 @@ def _cmd_crds(args: argparse.Namespace) -> int:
         path = root / "crds" / crd_filename(kind)
         path.write_text(crd_yaml(kind))
         print(f"wrote {path}")
+    (root / "crds" / "Kustomization").write_text(kustomization_yaml())
     (root / "docs" / "api.md").write_text(api_markdown())
     print(f"wrote {root / 'docs' / 'api.md'}")
     return 0

@@ -105,11 +105,17 @@ def task_definition_revisions(ecs: Any, family: str) -> list[str]:
     )
     for page in pages:
         arns.extend(a for a in page.get("taskDefinitionArns", []) if _family_of(a) == family)
-    return arns
+    # Sorted here too: the order is what pruning relies on, and revisions are numbers.
+    return sorted(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]), reverse=True)
 
 
 def _family_of(arn: str) -> str:
     return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def task_definition_tags(ecs: Any, arn: str) -> dict[str, str]:
+    response = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
+    return from_aws_tags(response.get("tags"))
 
 
 def deregister_task_definition(ecs: Any, arn: str) -> None:

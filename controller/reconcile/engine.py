@@ -184,6 +184,17 @@ class Engine:
 
     def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
         resource = Resource.from_body(kind, body)
+        if self._kube.crd_deleting(kind):
+            # Uninstalling kopilot (deleting its CRDs) deletes every resource of the kind;
+            # that must never delete what they made in AWS. Let them go untouched.
+            log.warning(
+                "%s %s/%s released without touching AWS: its CRD is being deleted",
+                kind,
+                resource.namespace,
+                resource.name,
+            )
+            self.forget(resource.uid)
+            return Result("done")
         with self._lock(resource.uid):
             result = self._run(resource, retry, deleting=True)
         if result.outcome == "done":

@@ -16,6 +16,15 @@ _BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 class KubeGateway:
     def __init__(self, api_client: Any) -> None:
         self._custom = client.CustomObjectsApi(api_client)
+        self._extensions: Any = client.ApiextensionsV1Api(api_client)
+
+    def crd_deleting(self, kind: str) -> bool:
+        """Whether the kind's CRD itself is being deleted (an uninstall). Listed by name:
+        the operator's role may list CRDs (kopf needs that) but not get them."""
+        found = self._extensions.list_custom_resource_definition(
+            field_selector=f"metadata.name={_BY_KIND[kind].crd_name}"
+        )
+        return any(item.metadata.deletion_timestamp for item in found.items)
 
     def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         try:

@@ -237,13 +237,15 @@ class ServiceManager:
         arn = registered["taskDefinitionArn"]
         ctx.save_status(taskDefinitionArn=arn)
         ctx.event("RegisteredTaskDefinition", f"registered {arn.rsplit('/', 1)[-1]}")
-        self._prune_revisions(client, sctx.names.family, keep={arn, *candidates})
+        self._prune_revisions(ctx, client, sctx.names.family, keep={arn, *candidates})
         return str(arn)
 
-    def _prune_revisions(self, client: Any, family: str, keep: set[str]) -> None:
+    def _prune_revisions(self, ctx: Context, client: Any, family: str, keep: set[str]) -> None:
+        """Deregister our own revisions beyond the newest few (never one someone else made,
+        say Copilot before an adoption). Runs only right after a registration."""
         revisions = ecs.task_definition_revisions(client, family)
         for arn in revisions[self.keep_revisions :]:
-            if arn not in keep:
+            if arn not in keep and ctx.owner.owns(ecs.task_definition_tags(client, arn)):
                 ecs.deregister_task_definition(client, arn)
 
     def _service_discovery(
@@ -265,6 +267,10 @@ class ServiceManager:
                     f"{sctx.namespace_name} and belongs to {owner_of(current) or 'nobody known to kopilot'}"
                     ": rename this service (spec.name) or set spec.adopt: true",
                 )
+            if not ctx.owner.owns(current):
+                # Adopted: it carries our ownership tags from now on, like everything we own.
+                cloudmap.tag(sd, existing["Arn"], dict(sctx.tags))
+                ctx.event("AdoptedServiceDiscovery", f"adopted Cloud Map service {request['Name']}")
             created = existing
         else:
             created = cloudmap.create_service(sd, request)

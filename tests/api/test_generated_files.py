@@ -24,6 +24,13 @@ def test_crd_files_match_the_models(kind: Any) -> None:
     assert path.read_text() == crd_yaml(kind), f"{path} is stale: {REGENERATE}"
 
 
+def test_crds_kustomization_lists_every_crd() -> None:
+    from controller.api.crd import kustomization_yaml
+
+    path = ROOT / "crds" / "Kustomization"
+    assert path.read_text() == kustomization_yaml(), f"{path} is stale: {REGENERATE}"
+
+
 def test_api_reference_matches_the_models() -> None:
     path = ROOT / "docs" / "api.md"
     assert path.read_text() == api_markdown(), f"{path} is stale: {REGENERATE}"

@@ -62,14 +62,20 @@ def condition(obj: dict[str, Any] | None, type_: str = "Ready") -> dict[str, Any
     return {}
 
 
+def ready_now(obj: dict[str, Any] | None) -> bool:
+    """Ready, and for the spec as it is now (not a Ready left from before an update)."""
+    cond = condition(obj)
+    return (
+        obj is not None
+        and cond.get("status") == "True"
+        and cond.get("observedGeneration") == obj["metadata"]["generation"]
+    )
+
+
 def wait_ready(
     kube: Kube, namespace: str, plural: str, name: str, timeout: float = 30
 ) -> dict[str, Any]:
-    obj = eventually(
-        lambda: get(kube, namespace, plural, name),
-        lambda o: condition(o).get("status") == "True",
-        timeout=timeout,
-    )
+    obj = eventually(lambda: get(kube, namespace, plural, name), ready_now, timeout=timeout)
     assert obj is not None
     return obj
 

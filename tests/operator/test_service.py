@@ -326,3 +326,42 @@ def test_service_deletion_follows_the_policy(
         assert state["status"] == "ACTIVE"
         assert state["desiredCount"] == 1
         assert "api" in cloud_map_services(aws)
+
+
+def test_old_revisions_beyond_five_are_deregistered_but_never_someone_elses(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(kubectl, namespace, app(), env(), service("api", port=8080))
+    operator.start()
+    first = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    ecs = aws.client("ecs")
+    registered = task_definition(aws, first["status"]["taskDefinitionArn"])
+    request = {
+        k: registered[k]
+        for k in (
+            "family",
+            "containerDefinitions",
+            "cpu",
+            "memory",
+            "networkMode",
+            "requiresCompatibilities",
+        )
+    }
+    ours = ecs.describe_task_definition(
+        taskDefinition=registered["taskDefinitionArn"], include=["TAGS"]
+    )["tags"]
+    # Someone registered one revision by hand (no kopilot tags), then six more came from us.
+    foreign = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    for _ in range(6):
+        ecs.register_task_definition(**request, tags=ours)
+    apply(kubectl, namespace, service("api", port=8080, image="nginx:2"))
+    done = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)["status"]
+    active = ecs.list_task_definitions(familyPrefix="kudos-test-api", status="ACTIVE")[
+        "taskDefinitionArns"
+    ]
+    mine = [a for a in active if a != foreign]
+    assert foreign in active
+    # The five newest of ours stay (9 back to 5), and revision 1, which was still serving
+    # when the new one was registered; 3 and 4 went; 2 is someone else's and stays.
+    assert sorted(int(a.rsplit(":", 1)[-1]) for a in mine) == [1, 5, 6, 7, 8, 9]
+    assert done["taskDefinitionArn"] in mine
