@@ -5,12 +5,8 @@ Everything runs on loopback as child processes of the caller and dies with it.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,8 +16,8 @@ from botocore.config import Config
 
 from .aws import AwsEmulator, EmulatorSettings
 from .controlplane import ControlPlane
-from .controlplane.processes import free_port, log_tail, spawn, terminate
 from .manifests import install_crds
+from .operator_process import OperatorProcess
 
 
 class Sandbox:
@@ -82,38 +78,21 @@ class Sandbox:
             raise
         return self
 
-    def _start_operator(self, timeout: float = 30.0) -> None:
-        port = free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "controller",
-            "run",
-            "--kubeconfig",
-            str(self.kubeconfig),
-            "--resync-seconds",
-            str(self.resync_seconds),
-            "--app-status-seconds",
-            "2",
-            "--health",
-            f"127.0.0.1:{port}",
-        ]
-        env = {**os.environ, **self.aws.env()}
-        self._operator = spawn(command, self.operator_log, self.workdir, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._operator.poll() is not None:
-                raise RuntimeError(f"the operator exited:\n{log_tail(self.operator_log)}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError(f"the operator did not become healthy:\n{log_tail(self.operator_log)}")
+    def _start_operator(self) -> None:
+        self._operator = OperatorProcess(
+            self.kubeconfig,
+            None,
+            self.aws.env(),
+            self.operator_log,
+            resync_seconds=self.resync_seconds,
+            app_status_seconds=2.0,
+            verbose=False,
+        ).start()
 
     def stop(self) -> None:
-        terminate(self._operator)
-        self._operator = None
+        if self._operator is not None:
+            self._operator.stop()
+            self._operator = None
         if self._api is not None:
             self._api.close()
             self._api = None
