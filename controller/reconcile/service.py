@@ -129,6 +129,14 @@ class ServiceManager:
             execution_role_arn=env_spec.execution_role_arn,
             tags=resource_tags(ctx.owner, names, app_tags, env_spec.tags, spec.tags),
         )
+        if spec.network.service_discovery.enabled and service_ctx.namespace_type == "HTTP":
+            raise Terminal(
+                "ServiceDiscoveryNeedsDns",
+                f"network.serviceDiscovery.enabled needs DNS, and EcsEnvironment "
+                f"{spec.environment!r} has an HTTP namespace ({service_ctx.namespace_name}): "
+                "remove serviceDiscovery.enabled (Service Connect works with HTTP namespaces), "
+                "or use an environment with a DNS_PRIVATE namespace",
+            )
         return service_ctx, env_spec
 
     # -- reconcile --------------------------------------------------------------------------

@@ -365,3 +365,27 @@ def test_old_revisions_beyond_five_are_deregistered_but_never_someone_elses(
     # when the new one was registered; 3 and 4 went; 2 is someone else's and stays.
     assert sorted(int(a.rsplit(":", 1)[-1]) for a in mine) == [1, 5, 6, 7, 8, 9]
     assert done["taskDefinitionArn"] in mine
+
+
+def test_service_discovery_in_an_http_namespace_is_a_clear_error(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(
+        kubectl,
+        namespace,
+        app(),
+        env(serviceDiscovery={"type": "HTTP"}),
+        service("api", port=8080, network={"serviceDiscovery": {"enabled": True}}),
+        service("web", port=80, network={"connect": {"enabled": True}}),
+    )
+    operator.start()
+    refused = wait_reason(
+        kube, namespace, "ecsservices", "api", "ServiceDiscoveryNeedsDns", timeout=60
+    )
+    assert "has an HTTP namespace (test.kudos.local)" in condition(refused)["message"]
+    assert condition(refused, "Synced")["reason"] == "ReconcileTerminal"
+    # Service Connect alone is fine in an HTTP namespace, with no Service Discovery.
+    web = wait_ready(kube, namespace, "ecsservices", "web", timeout=60)
+    assert web["status"]["endpoints"]["serviceConnect"] == ["http://web:80"]
+    assert described(aws, "web").get("serviceRegistries", []) == []
+    assert described(aws, "api") == {}
