@@ -74,17 +74,6 @@ def delete_namespace(sd: Any, namespace_id: str) -> str | None:
     return operation
 
 
-def find_service(sd: Any, namespace_id: str, name: str) -> dict[str, Any] | None:
-    pages = sd.get_paginator("list_services").paginate(
-        Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}]
-    )
-    for page in pages:
-        for service in page.get("Services", []):
-            if service.get("Name") == name:
-                return dict(service)
-    return None
-
-
 def get_service(sd: Any, service_id: str) -> dict[str, Any] | None:
     try:
         found: dict[str, Any] = sd.get_service(Id=service_id)["Service"]
@@ -94,8 +83,9 @@ def get_service(sd: Any, service_id: str) -> dict[str, Any] | None:
 
 
 def create_service(sd: Any, request: dict[str, Any]) -> dict[str, Any]:
-    """Create (idempotent through CreatorRequestId); an existing one with the same request
-    id comes back as ServiceAlreadyExists carrying its id."""
+    """Create (idempotent through CreatorRequestId): a repeat of our own request returns the
+    service it made; a name taken by another request raises ServiceAlreadyExists, whose
+    ServiceId names the service in the way."""
     try:
         created: dict[str, Any] = sd.create_service(**request)["Service"]
     except sd.exceptions.ServiceAlreadyExists as err:

@@ -251,6 +251,9 @@ class ServiceManager:
     def _prune_revisions(self, ctx: Context, client: Any, family: str, keep: set[str]) -> None:
         """Deregister our own revisions beyond the newest few (never one someone else made,
         say Copilot before an adoption). Runs only right after a registration."""
+        newest = max(int(arn.rsplit(":", 1)[-1]) for arn in keep)
+        if newest <= self.keep_revisions:
+            return  # revisions count from 1: there cannot be more than we keep yet
         revisions = ecs.task_definition_revisions(client, family)
         for arn in revisions[self.keep_revisions :]:
             if arn not in keep and ctx.owner.owns(ecs.task_definition_tags(client, arn)):
@@ -265,29 +268,46 @@ class ServiceManager:
             return None  # off: a registration left from before is removed at deletion
         if recorded:
             return str(recorded)
-        existing = cloudmap.find_service(sd, sctx.namespace_id, request["Name"])
-        if existing is not None:
-            current = cloudmap.tags_of(sd, existing["Arn"])
-            if not ctx.owner.owns(current) and not spec.adopt:
-                raise Terminal(
-                    "DiscoveryNameTaken",
-                    f"Cloud Map service {request['Name']} already exists in namespace "
-                    f"{sctx.namespace_name} and belongs to {owner_of(current) or 'nobody known to kopilot'}"
-                    ": rename this service (spec.name) or set spec.adopt: true",
-                )
-            if not ctx.owner.owns(current):
-                # Adopted: it carries our ownership tags from now on, like everything we own.
-                cloudmap.tag(sd, existing["Arn"], dict(sctx.tags))
-                ctx.event("AdoptedServiceDiscovery", f"adopted Cloud Map service {request['Name']}")
-            created = existing
-        else:
+        # Create straight away: our CreatorRequestId makes a repeat return the same service,
+        # and only a name taken by someone else needs a look-up (listing the namespace's
+        # services first would cost pages of reads per service).
+        try:
             created = cloudmap.create_service(sd, request)
             ctx.event(
                 "CreatedServiceDiscovery",
                 f"created Cloud Map service {request['Name']}.{sctx.namespace_name}",
             )
+        except sd.exceptions.ServiceAlreadyExists as err:
+            existing = cloudmap.get_service(sd, str(err.response.get("ServiceId", "")))
+            if existing is None:
+                raise
+            created = self._claim_service_discovery(ctx, spec, sctx, sd, existing)
         ctx.save_status(serviceDiscoveryArn=created["Arn"], serviceDiscoveryId=created["Id"])
         return str(created["Arn"])
+
+    def _claim_service_discovery(
+        self,
+        ctx: Context,
+        spec: EcsServiceSpec,
+        sctx: ServiceContext,
+        sd: Any,
+        existing: dict[str, Any],
+    ) -> dict[str, Any]:
+        current = cloudmap.tags_of(sd, existing["Arn"])
+        if ctx.owner.owns(current):
+            return existing
+        if not spec.adopt:
+            raise Terminal(
+                "DiscoveryNameTaken",
+                f"Cloud Map service {existing['Name']} already exists in namespace "
+                f"{sctx.namespace_name} and belongs to "
+                f"{owner_of(current) or 'nobody known to kopilot'}: rename this service "
+                "(spec.name) or set spec.adopt: true",
+            )
+        # Adopted: it carries our ownership tags from now on, like everything we own.
+        cloudmap.tag(sd, existing["Arn"], dict(sctx.tags))
+        ctx.event("AdoptedServiceDiscovery", f"adopted Cloud Map service {existing['Name']}")
+        return existing
 
     def _create(
         self,
