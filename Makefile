@@ -35,8 +35,8 @@ bench: setup controlplane
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: setup
-	$(BIN)/ruff check controller tests
-	$(BIN)/ruff format --check controller tests
+	$(BIN)/ruff check controller tests bench
+	$(BIN)/ruff format --check controller tests bench
 	$(BIN)/mypy
 
 clean:
