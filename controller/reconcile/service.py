@@ -147,9 +147,12 @@ class ServiceManager:
         sd = ctx.clients.client("servicediscovery", env_spec.region, env_spec.role_arn)
         svc = sctx.names.service
 
-        if "described" in ctx.hints:  # a batched describe of the environment's services
-            described = ctx.hints["described"]
-        else:
+        # A batched describe of the environment's services, taken before this service's lock:
+        # trusted when it shows the service, but "absent" may be stale (a create may have
+        # finished meanwhile), and creating on a stale "absent" could register a second
+        # revision and reuse the clientToken with other parameters. So absent is re-checked.
+        described = ctx.hints.get("described")
+        if described is None:
             described = ecs.describe_services(client, sctx.cluster, [svc]).get(svc)
         if described is not None:
             self._check_owner(ctx, spec, described)
