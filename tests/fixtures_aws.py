@@ -9,7 +9,6 @@ def test_something(aws: LocalAws) -> None:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -92,14 +91,9 @@ class LocalAws:
         interval: float = 0.05,
     ) -> T:
         """Call `probe` until `until(result)` holds; the last result, or AssertionError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = probe()
-            if until(result):
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met after {timeout}s; last: {result!r}")
-            time.sleep(interval)
+        from tests.operator_process import eventually
+
+        return eventually(probe, until, timeout, interval)
 
 
 @pytest.fixture(scope="session")
