@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         "work directory (costs some CPU: use it to find bottlenecks, not for the figures)",
     )
     parser.add_argument(
+        "--note", action="append", default=[], help="a line to add to the header (repeatable)"
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("bench/results.md"), help="where to write the table"
     )
     parser.add_argument(
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir: Path = args.workdir or Path(tempfile.mkdtemp(prefix="kopilot-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    header = machine_lines()
+    header = machine_lines() + list(args.note)
     header.append(
         f"settings: rollout {args.rollout_seconds:g} s (operator and floor), steady-state "
         f"resync {args.resync_seconds:g} s, {args.passes} passes, floor {args.floor_workers} "

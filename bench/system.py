@@ -60,13 +60,19 @@ def _kubectl_version() -> str:
 def machine_lines() -> list[str]:
     memory = psutil.virtual_memory().total / 1024**3
     versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    commit = _git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if _git("status", "--porcelain") not in ("", "?") else ""
+    source = (
+        f"kopilot commit {commit}{dirty}"
+        if commit != "?"
+        else f"kopilot source {ROOT} (not a git checkout)"
+    )
     return [
         f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), {memory:.1f} GiB memory, "
         f"{platform.system()} {platform.release()}",
         f"python {platform.python_version()}; {versions}",
         f"kube-apiserver {KUBERNETES_VERSION}, etcd {ETCD_VERSION}, kubectl {_kubectl_version()}",
-        f"kopilot commit {_git('rev-parse', '--short', 'HEAD')}{dirty}",
+        source,
         "load average at the start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()),
     ]
 
