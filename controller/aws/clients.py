@@ -1,7 +1,8 @@
 """boto3 clients shared per (service, region, role).
 
 botocore's retry limiter and connection pool live in the client, so one client per
-(service, region, role) is what makes `standard` retries and throttling behave. Emulators
+(service, region, role) is what makes `standard` retries and throttling behave, and each
+client's operations are paced once AWS throttles them (pacing.py). Emulators
 are reached through AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> with no code here.
 """
 
@@ -14,6 +15,8 @@ import boto3
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials, create_assume_role_refresher
 
+from .pacing import Pacer
+
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
     connect_timeout=5,
@@ -24,8 +27,11 @@ _CONFIG = Config(
 
 
 class ClientFactory:
-    def __init__(self, session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self, session: boto3.session.Session | None = None, pacer: Pacer | None = None
+    ) -> None:
         self._session = session or boto3.session.Session()
+        self.pacer = pacer or Pacer()
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._role_sessions: dict[tuple[str, str], boto3.session.Session] = {}
         self._lock = threading.Lock()
@@ -37,6 +43,7 @@ class ClientFactory:
             if found is None:
                 session = self._session_for(region, role_arn) if role_arn else self._session
                 found = session.client(service, region_name=region, config=_CONFIG)
+                self.pacer.install(found)
                 self._clients[key] = found
             return found
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -11,6 +13,8 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
+
+from ..aws.pacing import THROTTLE_CODES, Throttled
 
 
 class ReconcileError(Exception):
@@ -60,10 +64,24 @@ def classify(err: Exception, action: str) -> ReconcileError:
     """Turn an exception from boto3 into Terminal or Retryable, with an actionable message."""
     if isinstance(err, ReconcileError):
         return err
+    if isinstance(err, Throttled):
+        # Paced: come back when this object's slot comes up (the message stays the same
+        # from one attempt to the next, so waiting writes no status).
+        return Retryable("Throttled", f"{action}: {err}", delay=err.delay)
     if isinstance(err, ClientError):
         code = err.response.get("Error", {}).get("Code", "Unknown")
         text = err.response.get("Error", {}).get("Message", str(err))
         status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in THROTTLE_CODES:
+            # botocore's retries ran out; the operation is paced from now on, so the next
+            # attempt soon gets a slot of its own.
+            operation = getattr(err, "operation_name", "the call")
+            return Retryable(
+                "Throttled",
+                f"{action}: AWS throttles {operation}: kopilot paces its calls and retries "
+                "when its turn comes",
+                delay=random.uniform(1.0, 3.0),
+            )
         if code in _TERMINAL_CODES and status < 500:
             return Terminal("AwsRejected", f"{action}: AWS refused it ({code}): {text}")
         return Retryable("AwsError", f"{action}: {code}: {text} (will retry)")
