@@ -14,6 +14,7 @@ import kopf
 
 from .api import GROUP, VERSION
 from .api.crd import KINDS
+from .reconcile.conditions import settled
 from .reconcile.engine import Engine, Resource, Result
 
 FINALIZER = "kopilot.dev/finalizer"
@@ -64,11 +65,20 @@ def _register_kind(
     resource = (GROUP, VERSION, plural)
     interval = timing.app_status_seconds if kind == "EcsApp" else timing.resync_seconds
 
-    @kopf.on.resume(*resource, registry=registry, id="reconcile")
     @kopf.on.create(*resource, registry=registry, id="reconcile")
     @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec")
     async def on_change(body: kopf.Body, retry: int, **_: Any) -> None:
         _raise_for(await asyncio.to_thread(engine.reconcile, kind, body, "change", retry))
+
+    @kopf.on.resume(*resource, registry=registry, id="resume")
+    async def on_resume(body: kopf.Body, meta: kopf.Meta, retry: int, **_: Any) -> None:
+        """At the operator's start. A settled service waits for its environment's resume,
+        which describes all of them in batches; everything else is reconciled now."""
+        if kind == "EcsService" and settled(body):
+            return
+        _raise_for(await asyncio.to_thread(engine.reconcile, kind, body, "change", retry))
+        if resync_children is not None:
+            await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
 
     if kind == "EcsService":
         # No timer: services are resynced by their environment, in batched reads.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 import kopf
 
+from . import memory
 from .aws.clients import ClientFactory
 from .handlers import Timing, configure_settings, post_event, register
 from .reconcile.app import AppManager
@@ -57,8 +59,9 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
     )
 
     @kopf.on.startup(registry=registry)
-    def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
+    async def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
         configure_settings(settings)
+        _background.add(asyncio.create_task(_trim_memory(TRIM_SECONDS)))
 
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
@@ -71,7 +74,18 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
     return registry
 
 
+TRIM_SECONDS = 10.0
+_background: set[asyncio.Task[None]] = set()
+
+
+async def _trim_memory(every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await asyncio.to_thread(memory.trim)
+
+
 def run(config: OperatorConfig) -> None:
+    memory.limit_arenas()
     kopf.configure(
         verbose=config.verbose,
         log_format=kopf.LogFormat.JSON if config.log_format == "json" else kopf.LogFormat.PLAIN,

@@ -513,6 +513,11 @@ class EcsServiceStatus(Model):
     conditions: list[Condition] = conditions_field()
     service_arn: str | None = Field(None, description="The ECS service's ARN.")
     task_definition_arn: str | None = Field(None, description="Task definition in use.")
+    task_definition_digest: str | None = Field(
+        None,
+        description="Digest of the content taskDefinitionArn was registered or checked with, "
+        "so a restart need not describe the revision again.",
+    )
     endpoint: str | None = Field(None, description="The main endpoint, for display.")
     endpoints: Endpoints | None = Field(None, description=Endpoints.__doc__)
     desired_count: int | None = Field(None, description="Desired tasks.")

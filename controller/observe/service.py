@@ -10,6 +10,8 @@ throttled to 1 call per second per account and Region, so a no-op must register 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from typing import Any
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -132,6 +134,14 @@ def task_definition_matches(request: dict[str, Any], described: dict[str, Any]) 
     holds what register_task_definition(**request) would register, so no new revision is
     needed. Tags do not count (see _TASK_DEFINITION_METADATA)."""
     return _comparable_task_definition(request) == _comparable_task_definition(described)
+
+
+def task_definition_digest(request: dict[str, Any]) -> str:
+    """A short digest of what task_definition_matches() compares: kept on status beside
+    the revision it was registered as, so a restart can tell the revision still matches
+    the spec without describing it."""
+    text = json.dumps(_comparable_task_definition(request), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # -- ECS services ---------------------------------------------------------------------------

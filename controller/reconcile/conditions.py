@@ -59,3 +59,14 @@ def find(conditions: list[dict[str, Any]] | None, type_: str) -> dict[str, Any] 
 def is_true(conditions: list[dict[str, Any]] | None, type_: str = READY) -> bool:
     cond = find(conditions, type_)
     return cond is not None and cond.get("status") == "True"
+
+
+def settled(body: Any) -> bool:
+    """Ready and Synced for the generation in spec: nothing left to do but watch for drift."""
+    status = body.get("status") or {}
+    conditions = status.get("conditions")
+    return (
+        status.get("observedGeneration") == (body.get("metadata") or {}).get("generation")
+        and is_true(conditions, READY)
+        and is_true(conditions, SYNCED)
+    )

@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 import pydantic
 
 from ..aws.clients import ClientFactory
+from ..aws.pacing import current_caller
 from ..naming import Owner
 from .conditions import READY, SYNCED, Cond, find, merge_conditions, now_rfc3339
 from .errors import ReconcileError, Retryable, Terminal, Waiting, classify
@@ -103,6 +104,10 @@ class Context:
         # What a caller already read for this pass (a batched describe, the environment),
         # so a resync of many resources does not read the same things once per resource.
         self.hints = hints or {}
+        # Status fields that need not be written before the next AWS step (what an
+        # idempotent create returned): written with the pass's conditions, in one patch.
+        self.unsaved: dict[str, Any] = {}
+        self.events_posted = 0
 
     @property
     def owner(self) -> Owner:
@@ -115,7 +120,14 @@ class Context:
         )
         _deep_merge(self.resource.status, fields)
 
+    def record(self, **fields: Any) -> None:
+        """Status to write at the end of this pass (with the conditions), not now: for IDs
+        that a repeat of the same idempotent call would return again after a restart."""
+        self.unsaved.update(fields)
+        _deep_merge(self.resource.status, fields)
+
     def event(self, reason: str, message: str, warning: bool = False) -> None:
+        self.events_posted += 1
         self._events(self.resource, "Warning" if warning else "Normal", reason, message)
 
 
@@ -148,6 +160,8 @@ class Engine:
         self._clients = clients
         self._events = events
         self._locks: dict[str, threading.Lock] = {}
+        # uid -> the generation last seen Ready (by any pass: a resync may get there first).
+        self._ready: dict[str, int] = {}
         self._locks_guard = threading.Lock()
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
@@ -163,6 +177,7 @@ class Engine:
     def forget(self, uid: str) -> None:
         with self._locks_guard:
             self._locks.pop(uid, None)
+            self._ready.pop(uid, None)
 
     # -- entry points -------------------------------------------------------------------
 
@@ -180,6 +195,10 @@ class Engine:
                 "done", message="terminal error for this generation; waiting for a spec change"
             )
         with self._lock(resource.uid):
+            if retry > 0 and self._ready.get(resource.uid) == resource.generation:
+                # A retry (say a rollout poll) of a pass that another pass has since seen
+                # through to Ready: nothing is left for it to do.
+                return Result("done", message="already Ready")
             return self._run(resource, retry, deleting=False, hints=hints)
 
     def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
@@ -205,6 +224,15 @@ class Engine:
 
     def _run(
         self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None = None
+    ) -> Result:
+        token = current_caller.set(resource.uid)  # AWS pacing gives each object its slot
+        try:
+            return self._pass(resource, retry, deleting, hints)
+        finally:
+            current_caller.reset(token)
+
+    def _pass(
+        self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None
     ) -> Result:
         manager = self._managers[resource.kind]
         ctx = Context(resource, self._kube, self._clients, self._events, hints)
@@ -249,14 +277,22 @@ class Engine:
             "observedGeneration": resource.generation,
             "conditions": conditions,
         }
-        if _changed(resource.status, status):
+        if ctx.unsaved or _changed(resource.status, status):
+            status = {**ctx.unsaved, **status}
             ctx.save_status(**status)
-        if (
+        transition = (
             before is None
             or before.get("status") != ("True" if outcome.ready else "False")
             or (not outcome.ready and before.get("reason") != outcome.reason)
-        ):
+        )
+        # Progress right after an action ("RollingOut" after "CreatedService") is no news:
+        # the action's event said it. Becoming Ready always gets its event.
+        if transition and (outcome.ready or not ctx.events_posted):
             ctx.event(outcome.reason, outcome.message or outcome.reason)
+        if outcome.ready and not deleting:
+            self._ready[resource.uid] = resource.generation
+        else:
+            self._ready.pop(resource.uid, None)
         if deleting:
             return (
                 Result("done")
@@ -269,6 +305,7 @@ class Engine:
 
     def _failed(self, ctx: Context, error: ReconcileError, retry: int) -> Result:
         resource = ctx.resource
+        self._ready.pop(resource.uid, None)
         terminal = isinstance(error, Terminal)
         previous_ready = find(resource.status.get("conditions"), READY)
         updates = [
@@ -282,8 +319,10 @@ class Engine:
         )
         status = {"observedGeneration": resource.generation, "conditions": conditions}
         if _changed(resource.status, status):
-            ctx.save_status(**status)
+            ctx.save_status(**ctx.unsaved, **status)
             ctx.event(error.reason, error.message, warning=True)
+        elif ctx.unsaved:
+            ctx.save_status(**ctx.unsaved)
         if terminal:
             return Result("terminal", message=error.message)
         delay = (

@@ -22,6 +22,7 @@ from ..observe.service import (
     rollout,
     service_connect_status,
     service_diff,
+    task_definition_digest,
     task_definition_matches,
     update_service_request,
 )
@@ -232,22 +233,28 @@ class ServiceManager:
         described: dict[str, Any] | None,
     ) -> str:
         request = task_definition_request(spec, sctx)
-        candidates = [
-            arn
-            for arn in (
-                (described or {}).get("taskDefinition"),
-                ctx.resource.status.get("taskDefinitionArn"),
-            )
-            if arn
-        ]
+        digest = task_definition_digest(request)
+        recorded = ctx.resource.status.get("taskDefinitionArn")
+        running = (described or {}).get("taskDefinition")
+        if (
+            recorded
+            and running in (None, recorded)
+            and ctx.resource.status.get("taskDefinitionDigest") == digest
+        ):
+            return str(recorded)  # registered from this very content: no describe
+        candidates = [arn for arn in (running, recorded) if arn]
         for arn in candidates:
             if task_definition_matches(request, self.task_definitions.get(client, arn)):
+                if arn == recorded:
+                    ctx.record(taskDefinitionDigest=digest)
                 return str(arn)
         registered = ecs.register_task_definition(client, request)
         self.task_definitions.put(registered)
         arn = registered["taskDefinitionArn"]
-        ctx.save_status(taskDefinitionArn=arn)
-        ctx.event("RegisteredTaskDefinition", f"registered {arn.rsplit('/', 1)[-1]}")
+        # Saved at once: registering again after a restart would make a second revision.
+        ctx.save_status(taskDefinitionArn=arn, taskDefinitionDigest=digest)
+        if described is not None:  # a new service's revision is named in CreatedService
+            ctx.event("RegisteredTaskDefinition", f"registered {arn.rsplit('/', 1)[-1]}")
         self._prune_revisions(ctx, client, sctx.names.family, keep={arn, *candidates})
         return str(arn)
 
@@ -276,16 +283,13 @@ class ServiceManager:
         # services first would cost pages of reads per service).
         try:
             created = cloudmap.create_service(sd, request)
-            ctx.event(
-                "CreatedServiceDiscovery",
-                f"created Cloud Map service {request['Name']}.{sctx.namespace_name}",
-            )
         except sd.exceptions.ServiceAlreadyExists as err:
             existing = cloudmap.get_service(sd, str(err.response.get("ServiceId", "")))
             if existing is None:
                 raise
             created = self._claim_service_discovery(ctx, spec, sctx, sd, existing)
-        ctx.save_status(serviceDiscoveryArn=created["Arn"], serviceDiscoveryId=created["Id"])
+        # Written with this pass's status: a repeat of the create returns the same service.
+        ctx.record(serviceDiscoveryArn=created["Arn"], serviceDiscoveryId=created["Id"])
         return str(created["Arn"])
 
     def _claim_service_discovery(
@@ -329,8 +333,13 @@ class ServiceManager:
         token = client_token(ctx.resource.uid, f"create-{creations}")
         request = create_service_request(spec, sctx, task_definition_arn, registry_arn, token)
         created = self._call(ctx, spec, sctx, lambda: ecs.create_service(client, request))
-        ctx.save_status(serviceArn=created["serviceArn"])
-        ctx.event("CreatedService", f"created ECS service {sctx.names.service}")
+        ctx.record(serviceArn=created["serviceArn"])  # the clientToken makes a repeat safe
+        parts = [f"task definition {task_definition_arn.rsplit('/', 1)[-1]}"]
+        if registry_arn:
+            parts.append(f"Service Discovery {sctx.names.service}.{sctx.namespace_name}")
+        ctx.event(
+            "CreatedService", f"created ECS service {sctx.names.service} ({', '.join(parts)})"
+        )
         return created
 
     def _call(

@@ -282,6 +282,34 @@ def test_converges_through_throttling_and_server_errors(
     assert sorted(n for n in cloud_map_services(aws) if n in ("api", "web")) == ["api", "web"]
 
 
+def test_paces_itself_under_ecs_token_buckets(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    """ECS's published buckets: RegisterTaskDefinition takes 20 at once, then 1 per second.
+    35 new services: the last 15 registrations are paced instead of hammering the bucket."""
+    aws.set_faults(token_buckets=True)
+    names = [f"svc{i:02d}" for i in range(35)]
+    apply(kubectl, namespace, app(), env(), *[service(n, port=8080) for n in names])
+    operator.start()
+    for n in names:
+        wait_ready(kube, namespace, "ecsservices", n, timeout=120)
+
+    calls, refused = aws.counters(), aws.faults()["injected"]
+    revisions = aws.client("ecs").list_task_definitions(maxResults=100)["taskDefinitionArns"]
+    ours = [arn for arn in revisions if "/kudos-test-svc" in arn]
+    assert len(ours) == 35, "one revision per service, none twice"
+    assert calls["ecs:CreateService"] - refused.get("ecs:CreateService", 0) == 35
+    # Without pacing, each refused service retries on its own (botocore's five attempts,
+    # then again and again): far more refused attempts than services waiting.
+    assert refused.get("ecs:RegisterTaskDefinition", 0) <= 15, refused
+    reasons = {
+        e["reason"]
+        for e in kube.core.list_namespaced_event(namespace).to_dict()["items"]
+        if e["involved_object"]["kind"] == "EcsService"
+    }
+    assert "Throttled" in reasons, "the wait for a slot is visible on the services"
+
+
 def test_a_restart_in_the_middle_of_a_create_makes_no_duplicates(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
 ) -> None:
