@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import logging
-
-log = logging.getLogger("kopilot.memory")
+import functools
 
 _M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
-_libc: ctypes.CDLL | None = None
 
 
+@functools.cache
 def _glibc() -> ctypes.CDLL | None:
-    global _libc
-    if _libc is None:
-        name = ctypes.util.find_library("c")
-        if not name:
-            return None
-        try:
-            libc = ctypes.CDLL(name)
-            libc.mallopt  # noqa: B018  (glibc has it, musl does not)
-            libc.malloc_trim  # noqa: B018
-        except (OSError, AttributeError):
-            return None
-        _libc = libc
-    return _libc
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt  # noqa: B018  (glibc has it, musl does not)
+        libc.malloc_trim  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
 
 
 def limit_arenas(arenas: int = 2) -> bool:

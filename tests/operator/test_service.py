@@ -222,6 +222,17 @@ def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
     }
     assert per_service == set()
 
+    # A restart over the converged world: the environment's resume describes its services
+    # in batches, and status.taskDefinitionDigest spares describing each revision.
+    operator.stop()
+    aws.reset_counters()
+    operator.start()
+    calls = eventually(aws.counters, lambda c: c.get("ecs:DescribeClusters", 0) >= 2, timeout=30)
+    passes = calls["ecs:DescribeClusters"]  # the resume, then resyncs
+    assert writes(calls) == {}
+    assert calls.get("ecs:DescribeTaskDefinition", 0) == 0
+    assert calls.get("ecs:DescribeServices", 0) <= math.ceil(25 / 10) * (passes + 1)
+
 
 def test_a_failed_rollout_is_reported(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
