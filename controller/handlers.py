@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,8 @@ from .api import GROUP, VERSION
 from .api.crd import KINDS
 from .reconcile.conditions import settled
 from .reconcile.engine import Engine, Resource, Result
+from .reconcile.rollouts import RolloutTicket, RolloutWatcher
+from .reconcile.waiting import Wakeups, environment_key, object_key
 
 FINALIZER = "kopilot.dev/finalizer"
 
@@ -25,6 +27,18 @@ class Timing:
     resync_seconds: float = 300.0
     resync_jitter: float = 0.1  # fraction of the period, so resyncs of many objects spread out
     app_status_seconds: float = 10.0
+    # How long a handler may wait in-process (for its environment, a rollout, an AWS slot)
+    # before it hands the wait back to kopf. It bounds how long a spec change or a deletion
+    # of the same object can wait behind it.
+    handler_wait_seconds: float = 20.0
+
+
+@dataclass
+class Waits:
+    """What handlers wait on in-process (see reconcile.waiting)."""
+
+    wakeups: Wakeups
+    rollouts: RolloutWatcher
 
 
 def post_event(resource: Resource, type_: str, reason: str, message: str) -> None:
@@ -42,22 +56,62 @@ def _raise_for(result: Result) -> None:
 ChildResync = Callable[[str, str], int]  # (namespace, environment name) -> services visited
 
 
+async def converge(
+    engine: Engine, waits: Waits, timing: Timing, kind: str, body: kopf.Body, retry: int
+) -> Result:
+    """Passes until done, a terminal error, or a wait longer than what is left of
+    `timing.handler_wait_seconds`: short waits happen here, without Kubernetes writes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timing.handler_wait_seconds
+    if kind == "EcsService":
+        # Applied together with its environment: wait for it rather than report
+        # WaitingForEnvironment and look again on a timer.
+        key = environment_key(
+            body["metadata"]["namespace"], (body.get("spec") or {}).get("environment", "")
+        )
+        if waits.wakeups.converging(key):
+            await waits.wakeups.wait(key, timing.handler_wait_seconds)
+    status: dict[str, Any] | None = None
+    hints: dict[str, Any] | None = None
+    while True:
+        result = await asyncio.to_thread(
+            engine.reconcile, kind, body, "change", retry, hints, status
+        )
+        left = deadline - loop.time()
+        if result.outcome != "requeue" or result.delay > left:
+            if result.outcome == "requeue" and result.delay > timing.handler_wait_seconds:
+                # Back a little before the time, to wait out the rest here (an AWS slot).
+                result.delay -= timing.handler_wait_seconds / 2
+            return result
+        status, hints, retry = result.status, None, retry + 1
+        if isinstance(result.watch, RolloutTicket):
+            described = await waits.rollouts.wait(result.watch, left)
+            if described is not None:
+                hints = {"described": described}
+        elif result.watch is not None:
+            await waits.wakeups.wait(result.watch, result.delay)
+        else:
+            await asyncio.sleep(result.delay)
+
+
 def register(
     registry: kopf.OperatorRegistry,
     engine: Engine,
     timing: Timing,
+    waits: Waits,
     resync_services: ChildResync | None = None,
 ) -> None:
     for kind in KINDS:
         if kind.kind in engine.kinds:
             children = resync_services if kind.kind == "EcsEnvironment" else None
-            _register_kind(registry, engine, timing, kind.kind, kind.plural, children)
+            _register_kind(registry, engine, timing, waits, kind.kind, kind.plural, children)
 
 
 def _register_kind(
     registry: kopf.OperatorRegistry,
     engine: Engine,
     timing: Timing,
+    waits: Waits,
     kind: str,
     plural: str,
     resync_children: ChildResync | None,
@@ -65,10 +119,27 @@ def _register_kind(
     resource = (GROUP, VERSION, plural)
     interval = timing.app_status_seconds if kind == "EcsApp" else timing.resync_seconds
 
+    async def reconcile(body: kopf.Body, retry: int) -> None:
+        # While a handler converges an object (waits included), resyncs leave it alone: they
+        # would work from an older view of its status and add nothing.
+        keys: list[Hashable] = [object_key(body["metadata"]["uid"])]
+        if kind == "EcsEnvironment":
+            # Its services wait for it in-process while it converges.
+            keys.append(environment_key(body["metadata"]["namespace"], body["metadata"]["name"]))
+        for key in keys:
+            waits.wakeups.begin(key)
+        result = Result("terminal")
+        try:
+            result = await converge(engine, waits, timing, kind, body, retry)
+        finally:
+            for key in keys:
+                waits.wakeups.end(key, ready=result.ready)
+        _raise_for(result)
+
     @kopf.on.create(*resource, registry=registry, id="reconcile")
     @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec")
     async def on_change(body: kopf.Body, retry: int, **_: Any) -> None:
-        _raise_for(await asyncio.to_thread(engine.reconcile, kind, body, "change", retry))
+        await reconcile(body, retry)
 
     @kopf.on.resume(*resource, registry=registry, id="resume")
     async def on_resume(body: kopf.Body, meta: kopf.Meta, retry: int, **_: Any) -> None:
@@ -76,7 +147,7 @@ def _register_kind(
         which describes all of them in batches; everything else is reconciled now."""
         if kind == "EcsService" and settled(body):
             return
-        _raise_for(await asyncio.to_thread(engine.reconcile, kind, body, "change", retry))
+        await reconcile(body, retry)
         if resync_children is not None:
             await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
 
@@ -90,6 +161,8 @@ def _register_kind(
     )
     async def resync(body: kopf.Body, meta: kopf.Meta, **_: Any) -> None:
         await asyncio.sleep(random.uniform(0, timing.resync_jitter * interval))
+        if waits.wakeups.converging(object_key(meta["uid"])):
+            return  # its handler is at work; the next tick comes anyway
         # A resync that must look again soon (an operation in progress) is not an error:
         # the next tick comes anyway. Terminal errors stay on the conditions.
         await asyncio.to_thread(engine.reconcile, kind, body, "resync")

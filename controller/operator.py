@@ -13,13 +13,15 @@ import kopf
 
 from . import memory
 from .aws.clients import ClientFactory
-from .handlers import Timing, configure_settings, post_event, register
+from .handlers import Timing, Waits, configure_settings, post_event, register
 from .reconcile.app import AppManager
 from .reconcile.engine import Engine
 from .reconcile.environment import EnvironmentManager
 from .reconcile.kube import KubeGateway
 from .reconcile.resync import resync_environment_services
+from .reconcile.rollouts import RolloutWatcher
 from .reconcile.service import ServiceManager
+from .reconcile.waiting import Wakeups, object_key
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     kube = KubeGateway(kubernetes_api_client(config.kubeconfig))
     clients = ClientFactory()
+    wakeups = Wakeups()
     engine = Engine(
         [AppManager(), EnvironmentManager(), ServiceManager()], kube, clients, post_event
     )
@@ -55,7 +58,14 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
         registry,
         engine,
         config.timing,
-        resync_services=partial(resync_environment_services, engine, kube, clients),
+        Waits(wakeups, RolloutWatcher(clients)),
+        resync_services=partial(
+            resync_environment_services,
+            engine,
+            kube,
+            clients,
+            busy=lambda uid: wakeups.converging(object_key(uid)),
+        ),
     )
 
     @kopf.on.startup(registry=registry)

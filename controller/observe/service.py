@@ -132,11 +132,12 @@ def _comparable_task_definition(definition: dict[str, Any]) -> dict[str, Any]:
 def task_definition_matches(request: dict[str, Any], described: dict[str, Any]) -> bool:
     """Whether a registered revision (describe_task_definition()["taskDefinition"]) already
     holds what register_task_definition(**request) would register, so no new revision is
-    needed. Tags do not count (see _TASK_DEFINITION_METADATA)."""
-    return _comparable_task_definition(request) == _comparable_task_definition(described)
+    needed. Tags do not count (see _TASK_DEFINITION_METADATA). Compared by digest, the
+    form in which revisions are remembered."""
+    return task_definition_digest(request) == task_definition_digest(described)
 
 
-def task_definition_digest(request: dict[str, Any]) -> str:
+def task_definition_digest(request: dict[str, Any]) -> str:  # or a described revision
     """A short digest of what task_definition_matches() compares: kept on status beside
     the revision it was registered as, so a restart can tell the revision still matches
     the spec without describing it."""

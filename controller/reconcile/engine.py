@@ -75,15 +75,23 @@ class Outcome:
     message: str = ""
     status: dict[str, Any] = field(default_factory=dict)
     requeue_after: float | None = None
+    watch: Any = None  # what may end the wait before requeue_after (see reconcile.waiting)
 
 
 @dataclass
 class Result:
-    """What the engine tells the event loop: done, look again in `delay` s, or stop."""
+    """What the engine tells the event loop: done, look again in `delay` s, or stop.
+
+    `status` is the object's status after the pass (what it wrote), so a caller that
+    looks again in-process can start the next pass from it; `watch` is what may end the
+    wait early."""
 
     outcome: Literal["done", "requeue", "terminal"]
     delay: float = 0.0
     message: str = ""
+    status: dict[str, Any] | None = None
+    watch: Any = None
+    ready: bool = False  # the object is Ready for its generation
 
 
 class Context:
@@ -188,8 +196,13 @@ class Engine:
         trigger: Trigger,
         retry: int = 0,
         hints: dict[str, Any] | None = None,
+        status: dict[str, Any] | None = None,
     ) -> Result:
+        """One pass. `status`, when given, replaces the body's (older) status: the status
+        an earlier pass of this same handler left, for a pass run again in-process."""
         resource = Resource.from_body(kind, body)
+        if status is not None:
+            resource.status = _plain(status)
         if trigger == "resync" and _stopped_on_terminal(resource):
             return Result(
                 "done", message="terminal error for this generation; waiting for a spec change"
@@ -198,7 +211,7 @@ class Engine:
             if retry > 0 and self._ready.get(resource.uid) == resource.generation:
                 # A retry (say a rollout poll) of a pass that another pass has since seen
                 # through to Ready: nothing is left for it to do.
-                return Result("done", message="already Ready")
+                return Result("done", message="already Ready", ready=True)
             return self._run(resource, retry, deleting=False, hints=hints)
 
     def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
@@ -227,9 +240,11 @@ class Engine:
     ) -> Result:
         token = current_caller.set(resource.uid)  # AWS pacing gives each object its slot
         try:
-            return self._pass(resource, retry, deleting, hints)
+            result = self._pass(resource, retry, deleting, hints)
         finally:
             current_caller.reset(token)
+        result.status = resource.status
+        return result
 
     def _pass(
         self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None
@@ -246,7 +261,9 @@ class Engine:
         try:
             outcome = manager.delete(ctx, spec) if deleting else manager.reconcile(ctx, spec)
         except Waiting as wait:
-            outcome = Outcome(False, wait.reason, wait.message, requeue_after=wait.delay or 5.0)
+            outcome = Outcome(
+                False, wait.reason, wait.message, requeue_after=wait.delay or 5.0, watch=wait.wake
+            )
         except Exception as err:  # sorted, reported on status and retried or stopped
             if not isinstance(err, ReconcileError):
                 log.debug(
@@ -300,8 +317,8 @@ class Engine:
                 else Result("requeue", outcome.requeue_after or 5.0, outcome.message)
             )
         if outcome.requeue_after is not None:
-            return Result("requeue", outcome.requeue_after, outcome.message)
-        return Result("done")
+            return Result("requeue", outcome.requeue_after, outcome.message, watch=outcome.watch)
+        return Result("done", ready=outcome.ready)
 
     def _failed(self, ctx: Context, error: ReconcileError, retry: int) -> Result:
         resource = ctx.resource

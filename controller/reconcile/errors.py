@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -39,7 +40,15 @@ class Retryable(ReconcileError):
 
 
 class Waiting(Retryable):
-    """Progressing normally, waiting on something (a dependency, an AWS operation)."""
+    """Progressing normally, waiting on something (a dependency, an AWS operation).
+    `wake`, when given, names an in-process signal that ends the wait early (say the
+    environment turning Ready)."""
+
+    def __init__(
+        self, reason: str, message: str, delay: float | None = None, wake: Any = None
+    ) -> None:
+        super().__init__(reason, message, delay)
+        self.wake = wake
 
 
 # AWS error codes that mean "the request is wrong" rather than "try again".

@@ -10,6 +10,7 @@ ceil(N/10) DescribeServices calls and no writes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pydantic
@@ -26,9 +27,15 @@ log = logging.getLogger("kopilot.resync")
 
 
 def resync_environment_services(
-    engine: Engine, kube: KubeGateway, clients: ClientFactory, namespace: str, env_name: str
+    engine: Engine,
+    kube: KubeGateway,
+    clients: ClientFactory,
+    namespace: str,
+    env_name: str,
+    busy: Callable[[str], bool] = lambda uid: False,
 ) -> int:
-    """Reconcile every EcsService of this environment; returns how many were visited."""
+    """Reconcile every EcsService of this environment; returns how many were visited.
+    Services that are `busy` (their own handler is converging them) are left out."""
     env = kube.get("EcsEnvironment", namespace, env_name)  # fresh: its reconcile just ran
     if env is None:
         return 0
@@ -40,8 +47,8 @@ def resync_environment_services(
     for item in kube.list("EcsService", namespace):
         if (item.get("spec") or {}).get("environment") != env_name:
             continue
-        if item["metadata"].get("deletionTimestamp"):
-            continue  # the delete handler owns it now
+        if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
+            continue  # the delete handler, or its own handler, is at work on it
         try:
             parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
         except pydantic.ValidationError:

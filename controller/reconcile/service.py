@@ -23,7 +23,6 @@ from ..observe.service import (
     service_connect_status,
     service_diff,
     task_definition_digest,
-    task_definition_matches,
     update_service_request,
 )
 from ..render.service import (
@@ -38,31 +37,35 @@ from .conditions import is_true
 from .engine import Context, Outcome
 from .environment import environment_names
 from .errors import Terminal, Waiting
+from .rollouts import RolloutTicket
+from .waiting import environment_key
 
-ROLLOUT_POLL_SECONDS = 5.0
+ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
 # Old task definition revisions kept ACTIVE beside the one in use (for rollbacks).
 KEEP_REVISIONS = 5
 
 
 class TaskDefinitionCache:
-    """Task definition revisions are immutable, so one describe per ARN is enough."""
+    """Task definition revisions are immutable, so one describe per ARN is enough. Only the
+    digest of what matching compares is kept (a short string, not the whole description:
+    a thousand services' revisions would otherwise stay in memory)."""
 
     def __init__(self) -> None:
-        self._items: dict[str, dict[str, Any]] = {}
+        self._digests: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def get(self, client: Any, arn: str) -> dict[str, Any]:
+    def digest(self, client: Any, arn: str) -> str:
         with self._lock:
-            found = self._items.get(arn)
+            found = self._digests.get(arn)
         if found is None:
-            found = ecs.describe_task_definition(client, arn)
+            found = task_definition_digest(ecs.describe_task_definition(client, arn))
             with self._lock:
-                self._items[arn] = found
+                self._digests[arn] = found
         return found
 
-    def put(self, task_definition: dict[str, Any]) -> None:
+    def put(self, arn: str, digest: str) -> None:
         with self._lock:
-            self._items[task_definition["taskDefinitionArn"]] = task_definition
+            self._digests[arn] = digest
 
 
 class ServiceManager:
@@ -90,6 +93,7 @@ class ServiceManager:
                 f"EcsEnvironment {spec.environment!r} does not exist in namespace "
                 f"{ctx.resource.namespace!r}: create it, or correct spec.environment",
                 delay=15.0,
+                wake=environment_key(ctx.resource.namespace, spec.environment),
             )
         env_spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
         if env_spec.app != spec.app:
@@ -104,6 +108,7 @@ class ServiceManager:
                 "WaitingForEnvironment",
                 f"EcsEnvironment {spec.environment!r} is not Ready yet",
                 delay=5.0,
+                wake=environment_key(ctx.resource.namespace, spec.environment),
             )
         return env_spec, env
 
@@ -177,7 +182,12 @@ class ServiceManager:
                 request = update_service_request(sctx.cluster, svc, diff, desired)
                 described = self._call(ctx, spec, sctx, lambda: ecs.update_service(client, request))
                 ctx.event("UpdatedService", f"updated ECS service {svc}: {', '.join(sorted(diff))}")
-        return self._outcome(spec, sctx, described, task_definition_arn, held)
+        outcome = self._outcome(spec, sctx, described, task_definition_arn, held)
+        if outcome.requeue_after is not None:
+            outcome.watch = RolloutTicket(
+                env_spec.region, env_spec.role_arn, sctx.cluster, svc, task_definition_arn
+            )
+        return outcome
 
     def _held_revision(
         self, ctx: Context, described: dict[str, Any] | None, task_definition_arn: str
@@ -244,13 +254,13 @@ class ServiceManager:
             return str(recorded)  # registered from this very content: no describe
         candidates = [arn for arn in (running, recorded) if arn]
         for arn in candidates:
-            if task_definition_matches(request, self.task_definitions.get(client, arn)):
+            if self.task_definitions.digest(client, arn) == digest:
                 if arn == recorded:
                     ctx.record(taskDefinitionDigest=digest)
                 return str(arn)
         registered = ecs.register_task_definition(client, request)
-        self.task_definitions.put(registered)
         arn = registered["taskDefinitionArn"]
+        self.task_definitions.put(arn, digest)
         # Saved at once: registering again after a restart would make a second revision.
         ctx.save_status(taskDefinitionArn=arn, taskDefinitionDigest=digest)
         if described is not None:  # a new service's revision is named in CreatedService
