@@ -60,9 +60,11 @@ async def converge(
     engine: Engine, waits: Waits, timing: Timing, kind: str, body: kopf.Body, retry: int
 ) -> Result:
     """Passes until done, a terminal error, or a wait longer than what is left of
-    `timing.handler_wait_seconds`: short waits happen here, without Kubernetes writes."""
+    `timing.handler_wait_seconds`: short waits happen here, without Kubernetes writes.
+    Only the time spent waiting counts, not the passes (which queue for worker threads
+    when many objects converge at once)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timing.handler_wait_seconds
+    budget = timing.handler_wait_seconds
     if kind == "EcsService":
         # Applied together with its environment: wait for it rather than report
         # WaitingForEnvironment and look again on a timer.
@@ -70,28 +72,31 @@ async def converge(
             body["metadata"]["namespace"], (body.get("spec") or {}).get("environment", "")
         )
         if waits.wakeups.converging(key):
-            await waits.wakeups.wait(key, timing.handler_wait_seconds)
+            started = loop.time()
+            await waits.wakeups.wait(key, budget)
+            budget -= loop.time() - started
     status: dict[str, Any] | None = None
     hints: dict[str, Any] | None = None
     while True:
         result = await asyncio.to_thread(
             engine.reconcile, kind, body, "change", retry, hints, status
         )
-        left = deadline - loop.time()
-        if result.outcome != "requeue" or result.delay > left:
+        if result.outcome != "requeue" or result.delay > budget:
             if result.outcome == "requeue" and result.delay > timing.handler_wait_seconds:
                 # Back a little before the time, to wait out the rest here (an AWS slot).
                 result.delay -= timing.handler_wait_seconds / 2
             return result
         status, hints, retry = result.status, None, retry + 1
+        started = loop.time()
         if isinstance(result.watch, RolloutTicket):
-            described = await waits.rollouts.wait(result.watch, left)
+            described = await waits.rollouts.wait(result.watch, budget)
             if described is not None:
                 hints = {"described": described}
         elif result.watch is not None:
             await waits.wakeups.wait(result.watch, result.delay)
         else:
             await asyncio.sleep(result.delay)
+        budget -= loop.time() - started
 
 
 def register(
