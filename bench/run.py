@@ -33,9 +33,14 @@ QUICK_SIZE = 20
 
 
 def _sizes(text: str) -> list[int]:
-    sizes = [int(part) for part in text.split(",") if part.strip()]
+    if text.strip() == "0":
+        return []  # scenarios 1-3 left out
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        sizes = []
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError("sizes are positive integers, e.g. 100,500")
+        raise argparse.ArgumentTypeError("sizes are positive integers, e.g. 100,500 (0: none)")
     return sizes
 
 
@@ -47,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         "raw-boto3 floor, against the local world.",
     )
     parser.add_argument(
-        "--sizes", type=_sizes, default=[100, 500], help="N for scenarios 1-3 (default: 100,500)"
+        "--sizes",
+        type=_sizes,
+        default=[100, 500],
+        help="N for scenarios 1-3 (default: 100,500; 0 leaves them out)",
     )
     parser.add_argument(
         "--memory-services",

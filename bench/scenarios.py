@@ -107,7 +107,11 @@ class Bench:
         self.kube = kube
         self.emulator = emulator
         self.settings = settings
-        self.log = print
+        self._started = time.monotonic()
+
+    def log(self, line: str) -> None:
+        """Progress, with the seconds since the run started (where the time goes)."""
+        print(f"{time.monotonic() - self._started:6.0f} s  {line}", flush=True)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -165,6 +169,7 @@ class Bench:
             kube_writes["events posted (cold)"] = len(
                 self.kube.core.list_namespaced_event(namespace).items
             )
+            self.log(f"[N={services}] operator: converged in {cold.seconds:.1f} s")
             operator_state = end_state(self.emulator.endpoint, names)
             self.log(f"[N={services}] operator: update wave")
             before = watch.events
@@ -174,7 +179,7 @@ class Bench:
             watch.stop()
             operator.stop()
 
-        self.log(f"[N={services}] operator: restart and steady state")
+        self.log(f"[N={services}] operator: stopped; restart and steady state")
         restart, passes = self._restart_and_passes(namespace, services)
         after_passes = self.kube.readiness(namespace)
 
@@ -185,6 +190,7 @@ class Bench:
         floor_state = end_state(self.emulator.endpoint, names)
         floor_update = self._floor_phase(lambda: floor.update(names, manifests.UPDATED_IMAGE))
         control.reset()
+        self.log(f"[N={services}] floor: done")
         return SizeResult(
             services=services,
             operator_cold=cold,

@@ -4,7 +4,7 @@ elsewhere).
 Python frees the large, short-lived objects of a pass (a list of every EcsService, a page of
 DescribeServices) back to malloc, but glibc keeps freed pages in the process and spreads
 allocations over one arena per thread: resident memory then grows far beyond the live data.
-Two arenas and a trim after each batch of work give those pages back.
+Two arenas, fixed mmap and trim thresholds, and a periodic trim give those pages back.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ import ctypes
 import ctypes.util
 import functools
 
-_M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
+# mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+# Fixed thresholds: glibc otherwise raises both as large blocks are freed (up to 32 MiB), after
+# which a freed list response or page of descriptions stays in the process until a trim.
+MMAP_THRESHOLD = 256 * 1024
+TRIM_THRESHOLD = 1024 * 1024
 
 
 @functools.cache
@@ -31,11 +38,19 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 def limit_arenas(arenas: int = 2) -> bool:
-    """Call before threads start (each new thread would otherwise get an arena)."""
+    """Call before threads start (each new thread would otherwise get an arena). Also fixes
+    the thresholds above which freed memory goes back to the system on its own."""
     libc = _glibc()
     if libc is None:
         return False
-    return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    return all(
+        libc.mallopt(param, value)
+        for param, value in (
+            (_M_ARENA_MAX, arenas),
+            (_M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+            (_M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+        )
+    )
 
 
 def trim() -> None:

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from ..api.environment import EcsEnvironmentSpec
 from ..api.service import EcsServiceSpec
 from ..aws import cloudmap, ecs
+from ..aws.coalesce import ServiceDescriber
 from ..naming import Names, client_token, owner_of, resource_tags
 from ..observe.service import (
     is_ready,
@@ -74,6 +75,7 @@ class ServiceManager:
 
     def __init__(self, keep_revisions: int = KEEP_REVISIONS) -> None:
         self.task_definitions = TaskDefinitionCache()
+        self.describer = ServiceDescriber()
         self.keep_revisions = keep_revisions
 
     # -- context --------------------------------------------------------------------------
@@ -159,7 +161,7 @@ class ServiceManager:
         # revision and reuse the clientToken with other parameters. So absent is re-checked.
         described = ctx.hints.get("described")
         if described is None:
-            described = ecs.describe_services(client, sctx.cluster, [svc]).get(svc)
+            described = self.describer.describe(client, sctx.cluster, svc)
         if described is not None:
             self._check_owner(ctx, spec, described)
 
