@@ -29,7 +29,7 @@ def end_state(endpoint: str, names: list[str]) -> dict[str, Any]:
     for page in ecs.get_paginator("list_services").paginate(cluster=manifests.CLUSTER):
         services += len(page["serviceArns"])
     cloud_map = [
-        s["Name"] for page in sd.get_paginator("list_services").paginate() for s in page["Services"]
+        s for page in sd.get_paginator("list_services").paginate() for s in page["Services"]
     ]
     revisions = 0
     for page in ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
@@ -41,18 +41,12 @@ def end_state(endpoint: str, names: list[str]) -> dict[str, Any]:
     }
     samples = sorted({names[0], names[-1]}) if names else []
     described = ecs.describe_services(cluster=manifests.CLUSTER, services=samples)["services"]
-    registries = {s["Name"]: s for s in _cloud_map_services(sd) if s["Name"] in samples}
+    registries = {
+        s["Name"]: sd.get_service(Id=s["Id"])["Service"] for s in cloud_map if s["Name"] in samples
+    }
     for service in described:
         state[service["serviceName"]] = _service_shape(ecs, service, registries)
     return state
-
-
-def _cloud_map_services(sd: Any) -> list[dict[str, Any]]:
-    found = []
-    for page in sd.get_paginator("list_services").paginate():
-        for summary in page["Services"]:
-            found.append(sd.get_service(Id=summary["Id"])["Service"])
-    return found
 
 
 def _service_shape(

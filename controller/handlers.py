@@ -86,12 +86,14 @@ async def converge(
                 # Back a little before the time, to wait out the rest here (an AWS slot).
                 result.delay -= timing.handler_wait_seconds / 2
             return result
-        status, hints, retry = result.status, None, retry + 1
+        # The next pass starts from this one's status, and from what it read of the
+        # environment and app (seconds old; a resync catches a later change).
+        status, hints, retry = result.status, dict(result.reads), retry + 1
         started = loop.time()
         if isinstance(result.watch, RolloutTicket):
             described = await waits.rollouts.wait(result.watch, budget)
             if described is not None:
-                hints = {"described": described}
+                hints["described"] = described
         elif result.watch is not None:
             await waits.wakeups.wait(result.watch, result.delay)
         else:

@@ -92,6 +92,7 @@ class Result:
     status: dict[str, Any] | None = None
     watch: Any = None
     ready: bool = False  # the object is Ready for its generation
+    reads: dict[str, Any] = field(default_factory=dict)  # see Context.reads
 
 
 class Context:
@@ -112,6 +113,9 @@ class Context:
         # What a caller already read for this pass (a batched describe, the environment),
         # so a resync of many resources does not read the same things once per resource.
         self.hints = hints or {}
+        # What this pass read that the next pass of the same handler may take as hints
+        # (an environment found Ready, its app): it looks again within seconds.
+        self.reads: dict[str, Any] = {}
         # Status fields that need not be written before the next AWS step (what an
         # idempotent create returned): written with the pass's conditions, in one patch.
         self.unsaved: dict[str, Any] = {}
@@ -251,6 +255,14 @@ class Engine:
     ) -> Result:
         manager = self._managers[resource.kind]
         ctx = Context(resource, self._kube, self._clients, self._events, hints)
+        result = self._outcome_of(ctx, manager, retry, deleting)
+        result.reads = ctx.reads
+        return result
+
+    def _outcome_of(
+        self, ctx: Context, manager: Manager[Any], retry: int, deleting: bool
+    ) -> Result:
+        resource = ctx.resource
         try:
             spec = manager.spec_model.model_validate(resource.spec)
         except pydantic.ValidationError as err:

@@ -31,6 +31,7 @@ def environment_names(
             "correct spec.app",
             delay=15.0,
         )
+    ctx.reads["app"] = app
     app_spec = EcsAppSpec.model_validate(app.get("spec") or {})
     env_name = spec.name or env_resource_name or ctx.resource.name
     names = Names(app=app_name(app_spec, app["metadata"]), env=env_name)

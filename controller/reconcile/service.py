@@ -112,6 +112,7 @@ class ServiceManager:
                 delay=5.0,
                 wake=environment_key(ctx.resource.namespace, spec.environment),
             )
+        ctx.reads["environment"] = env  # Ready: the next pass in seconds may reuse it
         return env_spec, env
 
     def _context(
