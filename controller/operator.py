@@ -84,7 +84,7 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
     return registry
 
 
-TRIM_SECONDS = 10.0
+TRIM_SECONDS = 3.0  # malloc_trim takes milliseconds; RSS then follows what is live
 _background: set[asyncio.Task[None]] = set()
 
 

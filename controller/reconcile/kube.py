@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterator
 from typing import Any, cast
 
 from kubernetes import client
@@ -11,6 +13,7 @@ from ..api import GROUP, VERSION
 from ..api.crd import KINDS, Kind
 
 _BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
+PAGE_SIZE = 100
 
 
 class KubeGateway:
@@ -38,17 +41,45 @@ class KubeGateway:
         return cast(dict[str, Any], found)
 
     def list(self, kind: str, namespace: str) -> list[dict[str, Any]]:
-        found = self._custom.list_namespaced_custom_object(
-            GROUP, VERSION, namespace, _BY_KIND[kind].plural
-        )
-        return cast(list[dict[str, Any]], cast(dict[str, Any], found).get("items", []))
+        return [item for page in self.pages(kind, namespace) for item in page]
+
+    def pages(
+        self, kind: str, namespace: str, limit: int = PAGE_SIZE
+    ) -> Iterator[builtins.list[dict[str, Any]]]:
+        """The objects of a kind, a page at a time (a resync of a thousand services then
+        holds a hundred at once, not all of them). managedFields are dropped: the operator
+        never reads them, and they are the bulk of a listed object."""
+        token: str | None = None
+        while True:
+            found = cast(
+                dict[str, Any],
+                self._custom.list_namespaced_custom_object(
+                    GROUP, VERSION, namespace, _BY_KIND[kind].plural, limit=limit, _continue=token
+                ),
+            )
+            items = cast(builtins.list[dict[str, Any]], found.get("items", []))
+            for item in items:
+                item.get("metadata", {}).pop("managedFields", None)
+            yield items
+            token = (found.get("metadata") or {}).get("continue")
+            if not token:
+                return
 
     def patch_status(self, kind: str, namespace: str, name: str, status: dict[str, Any]) -> None:
         """JSON merge patch of the status subresource: only `status` can change here."""
         try:
-            self._custom.patch_namespaced_custom_object_status(
-                GROUP, VERSION, namespace, _BY_KIND[kind].plural, name, {"status": status}
+            # The answer (the whole object) is not parsed: nothing here reads it.
+            response: Any = self._custom.patch_namespaced_custom_object_status(
+                GROUP,
+                VERSION,
+                namespace,
+                _BY_KIND[kind].plural,
+                name,
+                {"status": status},
+                _preload_content=False,
             )
+            response.read()
+            response.release_conn()
         except ApiException as err:
             if err.status != 404:  # deleted meanwhile: nothing left to report on
                 raise

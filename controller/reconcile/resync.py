@@ -4,7 +4,8 @@ A service's drift can only be seen by asking ECS, and DescribeServices takes 10 
 per call. So services have no timer of their own: the environment's resync describes all
 of its services in batches and hands each service's description (and the environment and
 app it already read) to that service's reconcile. A no-op pass over N services costs
-ceil(N/10) DescribeServices calls and no writes.
+ceil(N/10) DescribeServices calls and no writes. Services are listed a page at a time, so
+a pass holds a page of them in memory, not all.
 """
 
 from __future__ import annotations
@@ -43,29 +44,52 @@ def resync_environment_services(
     if not is_true(status.get("conditions")) or not status.get("clusterArn"):
         return 0
     spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
-    services: list[tuple[str, dict[str, Any]]] = []
-    for item in kube.list("EcsService", namespace):
-        if (item.get("spec") or {}).get("environment") != env_name:
-            continue
-        if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
-            continue  # the delete handler, or its own handler, is at work on it
-        try:
-            parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
-        except pydantic.ValidationError:
-            services.append(("", item))  # reconciled alone: it will report its own error
-            continue
-        services.append((parsed.name or item["metadata"]["name"], item))
-    if not services:
-        return 0
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)
-    described = ecs.describe_services(client, status["clusterArn"], [n for n, _ in services if n])
+    visited = 0
+    waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
+    for page in kube.pages("EcsService", namespace):
+        for item in page:
+            if (item.get("spec") or {}).get("environment") != env_name:
+                continue
+            if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
+                continue  # the delete handler, or its own handler, is at work on it
+            try:
+                parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
+            except pydantic.ValidationError:
+                _reconcile(engine, namespace, item, {"environment": env, "app": app})
+                visited += 1  # reconciled alone: it reports its own error
+                continue
+            waiting.append((parsed.name or item["metadata"]["name"], item))
+            if len(waiting) == ecs.DESCRIBE_BATCH:
+                visited += _batch(
+                    engine, client, status["clusterArn"], namespace, waiting, env, app
+                )
+                waiting = []
+    if waiting:
+        visited += _batch(engine, client, status["clusterArn"], namespace, waiting, env, app)
+    return visited
+
+
+def _batch(
+    engine: Engine,
+    client: Any,
+    cluster: str,
+    namespace: str,
+    services: list[tuple[str, dict[str, Any]]],
+    env: dict[str, Any],
+    app: dict[str, Any] | None,
+) -> int:
+    """One DescribeServices call for up to ten services, then each one's reconcile."""
+    described = ecs.describe_services(client, cluster, [name for name, _ in services])
     for name, item in services:
-        hints: dict[str, Any] = {"environment": env, "app": app}
-        if name:
-            hints["described"] = described.get(name)
-        try:
-            engine.reconcile("EcsService", item, "resync", hints=hints)
-        except Exception:  # one broken service must not stop the others' resync
-            log.exception("resync of EcsService %s/%s failed", namespace, item["metadata"]["name"])
+        hints = {"environment": env, "app": app, "described": described.get(name)}
+        _reconcile(engine, namespace, item, hints)
     return len(services)
+
+
+def _reconcile(engine: Engine, namespace: str, item: dict[str, Any], hints: dict[str, Any]) -> None:
+    try:
+        engine.reconcile("EcsService", item, "resync", hints=hints)
+    except Exception:  # one broken service must not stop the others' resync
+        log.exception("resync of EcsService %s/%s failed", namespace, item["metadata"]["name"])
