@@ -156,7 +156,14 @@ def _register_kind(
             return
         await reconcile(body, retry)
         if resync_children is not None:
-            await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
+            # Its timer's first tick may come while this first pass over the services runs:
+            # it stands aside (one pass over them at a time).
+            key = object_key(meta["uid"])
+            waits.wakeups.begin(key)
+            try:
+                await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
+            finally:
+                waits.wakeups.end(key, ready=False)
 
     if kind == "EcsService":
         # No timer: services are resynced by their environment, in batched reads.
