@@ -133,14 +133,9 @@ def _register_kind(
         if kind == "EcsEnvironment":
             # Its services wait for it in-process while it converges.
             keys.append(environment_key(body["metadata"]["namespace"], body["metadata"]["name"]))
-        for key in keys:
-            waits.wakeups.begin(key)
-        result = Result("terminal")
-        try:
+        with waits.wakeups.converging_on(*keys) as hold:
             result = await converge(engine, waits, timing, kind, body, retry)
-        finally:
-            for key in keys:
-                waits.wakeups.end(key, ready=result.ready)
+            hold.ready = result.ready
         _raise_for(result)
 
     @kopf.on.create(*resource, registry=registry, id="reconcile")
@@ -158,12 +153,8 @@ def _register_kind(
         if resync_children is not None:
             # Its timer's first tick may come while this first pass over the services runs:
             # it stands aside (one pass over them at a time).
-            key = object_key(meta["uid"])
-            waits.wakeups.begin(key)
-            try:
+            with waits.wakeups.converging_on(object_key(meta["uid"])):
                 await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
-            finally:
-                waits.wakeups.end(key, ready=False)
 
     if kind == "EcsService":
         # No timer: services are resynced by their environment, in batched reads.

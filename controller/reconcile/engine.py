@@ -242,21 +242,14 @@ class Engine:
     def _run(
         self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None = None
     ) -> Result:
-        token = current_caller.set(resource.uid)  # AWS pacing gives each object its slot
-        try:
-            result = self._pass(resource, retry, deleting, hints)
-        finally:
-            current_caller.reset(token)
-        result.status = resource.status
-        return result
-
-    def _pass(
-        self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None
-    ) -> Result:
         manager = self._managers[resource.kind]
         ctx = Context(resource, self._kube, self._clients, self._events, hints)
-        result = self._outcome_of(ctx, manager, retry, deleting)
-        result.reads = ctx.reads
+        token = current_caller.set(resource.uid)  # AWS pacing gives each object its slot
+        try:
+            result = self._outcome_of(ctx, manager, retry, deleting)
+        finally:
+            current_caller.reset(token)
+        result.status, result.reads = resource.status, ctx.reads
         return result
 
     def _outcome_of(

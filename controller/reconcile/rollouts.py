@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..aws import ecs
@@ -47,7 +47,6 @@ class _Entry:
     future: asyncio.Future[dict[str, Any] | None]
     due: float
     interval: float = FIRST_POLL_SECONDS
-    polls: int = field(default=0)
 
 
 def settled(described: dict[str, Any] | None, task_definition: str) -> bool:
@@ -83,7 +82,7 @@ class RolloutWatcher:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
         try:
-            return await asyncio.wait_for(asyncio.shield(entry.future), timeout)
+            return await asyncio.wait_for(entry.future, timeout)
         except TimeoutError:
             return None
         finally:
@@ -115,7 +114,6 @@ class RolloutWatcher:
             log.debug("rollout poll of %d services failed", len(names), exc_info=True)
             described = None
         for entry in entries:
-            entry.polls += 1
             found = None if described is None else described.get(entry.ticket.service)
             if described is not None and settled(found, entry.ticket.task_definition):
                 if not entry.future.done():

@@ -12,8 +12,10 @@ to kopf, so a spec change or a deletion never waits behind a handler for long.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
 
 
 def environment_key(namespace: str, name: str) -> tuple[str, str, str]:
@@ -24,6 +26,13 @@ def environment_key(namespace: str, name: str) -> tuple[str, str, str]:
 def object_key(uid: str) -> tuple[str, str]:
     """Marks an object whose handler is converging it: its resyncs stand aside meanwhile."""
     return ("object", uid)
+
+
+@dataclass
+class Hold:
+    """Set `ready` before the block ends to signal the keys' waiters."""
+
+    ready: bool = False
 
 
 class Wakeups:
@@ -37,13 +46,19 @@ class Wakeups:
         self._waiters: dict[Hashable, set[asyncio.Future[None]]] = defaultdict(set)
         self._converging: set[Hashable] = set()
 
-    def begin(self, key: Hashable) -> None:
-        self._converging.add(key)
-
-    def end(self, key: Hashable, ready: bool) -> None:
-        self._converging.discard(key)
-        if ready:
-            self.notify(key)
+    @contextlib.contextmanager
+    def converging_on(self, *keys: Hashable) -> Iterator[Hold]:
+        """The keys count as converging inside the block; at its end, their waiters are
+        woken if the block set `ready`."""
+        hold = Hold()
+        self._converging.update(keys)
+        try:
+            yield hold
+        finally:
+            for key in keys:
+                self._converging.discard(key)
+                if hold.ready:
+                    self.notify(key)
 
     def converging(self, key: Hashable) -> bool:
         return key in self._converging

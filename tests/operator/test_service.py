@@ -4,10 +4,12 @@ Discovery semantics as a user checks them in kubectl and in AWS."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import watch
 
 from controller.sandbox.aws import FaultRule
 from tests.conftest import Kube, Kubectl
@@ -232,6 +234,45 @@ def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
     assert writes(calls) == {}
     assert calls.get("ecs:DescribeTaskDefinition", 0) == 0
     assert calls.get("ecs:DescribeServices", 0) <= math.ceil(25 / 10) * (passes + 1)
+
+
+def test_a_new_service_waits_in_memory_and_writes_its_object_five_times(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    """kopf's finalizer, the task definition ARN (saved before the next step), RollingOut,
+    Ready, kopf's last-handled annotation. Waiting for the rollout through kopf retries
+    would add progress annotations and wake-up touches to each service, every 5 s."""
+    apply(kubectl, namespace, app(), env())
+    operator.start()
+    wait_ready(kube, namespace, "ecsenvironments", "test")
+    names = ["api", "web", "worker"]
+    since = kube.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, "ecsservices")[
+        "metadata"
+    ]["resourceVersion"]
+    aws.settings(rollout_seconds=3)  # long enough for a kopf retry to show if one happened
+    apply(kubectl, namespace, *[service(n, port=8080) for n in names])
+    handled = f"{GROUP}/last-handled-configuration"
+    for n in names:
+        wait_ready(kube, namespace, "ecsservices", n, timeout=60)
+        eventually(
+            lambda n=n: get(kube, namespace, "ecsservices", n),
+            lambda o: handled in ((o or {}).get("metadata", {}).get("annotations") or {}),
+        )
+
+    modified = Counter[str]()
+    stream = watch.Watch().stream(
+        kube.custom.list_namespaced_custom_object,
+        GROUP,
+        VERSION,
+        namespace,
+        "ecsservices",
+        resource_version=since,
+        timeout_seconds=2,
+    )
+    for event in stream:
+        if event["type"] == "MODIFIED":
+            modified[event["object"]["metadata"]["name"]] += 1
+    assert modified == dict.fromkeys(names, 5)
 
 
 def test_a_failed_rollout_is_reported(

@@ -5,6 +5,7 @@ in tests/operator)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from controller.reconcile.rollouts import pick, settled
@@ -52,11 +53,11 @@ def test_wakeups_signal_waiters_and_time_out_without_one() -> None:
     async def scenario() -> tuple[bool, bool, bool, bool]:
         wakeups = Wakeups()
         key = environment_key("ns", "test")
-        wakeups.begin(key)
-        converging = wakeups.converging(key)
-        waiter = asyncio.create_task(wakeups.wait(key, timeout=5.0))
-        await asyncio.sleep(0.01)
-        wakeups.end(key, ready=True)
+        with wakeups.converging_on(key) as hold:
+            converging = wakeups.converging(key)
+            waiter = asyncio.create_task(wakeups.wait(key, timeout=5.0))
+            await asyncio.sleep(0.01)
+            hold.ready = True
         woken = await waiter
         timed_out = await wakeups.wait(key, timeout=0.05)
         return converging, wakeups.converging(key), woken, timed_out
@@ -68,14 +69,19 @@ def test_wakeups_signal_waiters_and_time_out_without_one() -> None:
     assert timed_out is False
 
 
-def test_an_environment_that_ends_unready_wakes_nobody() -> None:
-    async def scenario() -> bool:
+def test_an_environment_that_ends_unready_or_fails_wakes_nobody_and_is_no_longer_converging() -> (
+    None
+):
+    async def scenario() -> tuple[bool, bool]:
         wakeups = Wakeups()
         key = environment_key("ns", "test")
-        wakeups.begin(key)
-        waiter = asyncio.create_task(wakeups.wait(key, timeout=0.1))
-        await asyncio.sleep(0.01)
-        wakeups.end(key, ready=False)
-        return await waiter
+        with wakeups.converging_on(key):
+            waiter = asyncio.create_task(wakeups.wait(key, timeout=0.1))
+            await asyncio.sleep(0.01)
+        with contextlib.suppress(RuntimeError), wakeups.converging_on(key):
+            raise RuntimeError("the pass failed")
+        return await waiter, wakeups.converging(key)
 
-    assert asyncio.run(scenario()) is False
+    woken, converging = asyncio.run(scenario())
+    assert woken is False
+    assert converging is False
