@@ -88,6 +88,21 @@ def _cmd_aws_up(args: argparse.Namespace) -> int:
     return aws_main(options)
 
 
+def _cmd_aws_rules(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .sandbox.aws.strict import rules_markdown
+    from .sandbox.aws.strict.docs import PAGE, with_rules_table
+
+    if not args.write:
+        print(rules_markdown(), end="")
+        return 0
+    path = Path(args.dir) / PAGE
+    path.write_text(with_rules_table(path.read_text()))
+    print(f"wrote {path}")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .handlers import Timing
     from .operator import OperatorConfig, run
@@ -308,6 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     aws_up.add_argument("options", nargs=argparse.REMAINDER, help="emulator options")
     aws_up.set_defaults(func=_cmd_aws_up)
+    aws_rules = aws_commands.add_parser(
+        "rules",
+        help="list the strict mode's rules: what the emulator refuses as AWS does",
+        description="Print the strict mode's rules as a Markdown table (rule, operations, "
+        "error code, AWS page, test), or rewrite the table in docs/local-aws.md.",
+    )
+    aws_rules.add_argument(
+        "--write", action="store_true", help="rewrite the table in docs/local-aws.md"
+    )
+    aws_rules.add_argument("--dir", default=".", help="the project root (default: .)")
+    aws_rules.set_defaults(func=_cmd_aws_rules)
 
     plane = commands.add_parser(
         "controlplane",

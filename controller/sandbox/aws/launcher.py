@@ -80,6 +80,8 @@ class AwsEmulator:
         ]  # fmt: skip
         if self.settings.fail_rollouts:
             command.append("--fail-rollouts")
+        if not self.settings.strict:
+            command.append("--no-strict")
         if self.token_buckets:
             command.append("--token-buckets")
         if self.faults:

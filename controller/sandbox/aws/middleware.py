@@ -25,12 +25,14 @@ from typing import Any
 from . import settings
 from .counters import CallCounter
 from .faults import FaultInjector, FaultRule
-from .wire import Environ, error_response, identify
+from .wire import AwsCall, Environ, error_response, identify
 
 CONTROL_PREFIX = "/_kopilot"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+# Strict mode: (status, code, message) of AWS's refusal of a call, or None to let it through.
+Validator = Callable[[AwsCall, Environ], "tuple[int, str, str] | None"]
 
 
 class ControlError(ValueError):
@@ -45,10 +47,12 @@ class EmulatorMiddleware:
         reset_backends: Callable[[], None],
         before_call: Callable[[], None],
         moto_version: str,
+        validate: Validator | None = None,
     ) -> None:
         self._app = app
         self._reset_backends = reset_backends
         self._before_call = before_call
+        self._validate = validate
         self._moto_version = moto_version
         self.counter = CallCounter()
         self.faults = FaultInjector()
@@ -70,11 +74,20 @@ class EmulatorMiddleware:
                 status, headers, body = error_response(call, err.status, err.code, err.message)
                 start_response(status, headers)
                 return [body]
-        return self._moto(environ, start_response)
+        return self._moto(environ, start_response, call)
 
-    def _moto(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+    def _moto(
+        self, environ: Environ, start_response: StartResponse, call: AwsCall | None
+    ) -> list[bytes]:
         with self._moto_lock:
             self._before_call()
+            # Validated under the lock: rules that look at other resources see settled state.
+            if call is not None and self._validate is not None and settings.current().strict:
+                refused = self._validate(call, environ)
+                if refused is not None:
+                    status, headers, body = error_response(call, *refused)
+                    start_response(status, headers)
+                    return [body]
             result = self._app(environ, start_response)
             try:
                 return list(result)

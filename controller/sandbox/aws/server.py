@@ -29,7 +29,7 @@ def build_app() -> EmulatorMiddleware:
     from moto.moto_api._internal.models import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from . import extensions
+    from . import extensions, strict
 
     extensions.apply()
     return EmulatorMiddleware(
@@ -37,6 +37,7 @@ def build_app() -> EmulatorMiddleware:
         reset_backends=moto_api_backend.reset,
         before_call=extensions.tick,
         moto_version=moto.__version__,
+        validate=strict.validate,
     )
 
 
@@ -72,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="new ECS deployments fail to start tasks (deployment circuit breaker)",
     )
     parser.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="accept requests that AWS refuses (strict mode is on by default; see "
+        "docs/local-aws.md for its rules)",
+    )
+    parser.add_argument(
         "--token-buckets",
         action="store_true",
         help="throttle ECS with AWS's published per-action token buckets",
@@ -97,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "drain_seconds": args.drain_seconds,
                 "operation_seconds": args.operation_seconds,
                 "fail_rollouts": args.fail_rollouts,
+                "strict": args.strict,
             }
         )
     except (TypeError, ValueError) as err:

@@ -18,6 +18,8 @@ class EmulatorSettings:
     operation_seconds: float = 0.5
     # ECS: new deployments end FAILED, as the deployment circuit breaker reports them.
     fail_rollouts: bool = False
+    # Refuse what the AWS API references say AWS refuses (see strict/); off only to compare.
+    strict: bool = True
 
     def changed(self, changes: dict[str, Any]) -> EmulatorSettings:
         """A copy with `changes` applied; unknown names and wrong types are refused."""

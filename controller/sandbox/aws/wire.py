@@ -18,7 +18,9 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 # "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/ecs/aws4_request, SignedHeaders=..."
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+_CREDENTIAL_SCOPE = re.compile(
+    r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/"
+)
 
 Environ = dict[str, Any]
 Headers = list[tuple[str, str]]
@@ -30,6 +32,7 @@ class AwsCall:
     operation: str  # "CreateService"; the HTTP method for REST protocols, which carry no name
     region: str
     protocol: str  # "json" (X-Amz-Target), "query" (Action=...), "rest-json" or "rest-xml"
+    access_key: str = ""  # the signing key id, which names the emulated account
 
     @property
     def name(self) -> str:
@@ -41,15 +44,15 @@ def identify(environ: Environ) -> AwsCall | None:
     scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
     if scope is None:
         return None
-    service, region = scope["service"], scope["region"]
+    service, region, key = scope["service"], scope["region"], scope["key"]
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
-        return AwsCall(service, target.rsplit(".", 1)[-1], region, "json")
+        return AwsCall(service, target.rsplit(".", 1)[-1], region, "json", key)
     action = _query_action(environ)
     if action:
-        return AwsCall(service, action, region, "query")
+        return AwsCall(service, action, region, "query", key)
     rest = "rest-json" if "json" in environ.get("CONTENT_TYPE", "") else "rest-xml"
-    return AwsCall(service, environ.get("REQUEST_METHOD", "GET"), region, rest)
+    return AwsCall(service, environ.get("REQUEST_METHOD", "GET"), region, rest, key)
 
 
 def _query_action(environ: Environ) -> str | None:
@@ -58,14 +61,19 @@ def _query_action(environ: Environ) -> str | None:
         return actions[0]
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
+    actions = parse_qs(read_body(environ).decode("utf-8", "replace")).get("Action")
+    return actions[0] if actions else None
+
+
+def read_body(environ: Environ) -> bytes:
+    """The request body, left in place for moto, which reads it after us."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return None
+        return b""
     body: bytes = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)  # moto reads the body after us
-    actions = parse_qs(body.decode("utf-8", "replace")).get("Action")
-    return actions[0] if actions else None
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
 
 
 def error_response(

@@ -18,6 +18,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.models import Service as MotoService
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from .. import settings
@@ -27,6 +28,7 @@ from .paging import page
 _moto_create_service: Any = EC2ContainerServiceBackend.create_service
 _moto_delete_service: Any = EC2ContainerServiceBackend.delete_service
 _moto_describe_services: Any = EC2ContainerServiceResponse.describe_services
+_moto_validate_network: Any = MotoService._validate_network
 
 Backend = Any  # moto's EC2ContainerServiceBackend, untyped
 Service = Any
@@ -431,7 +433,20 @@ def describe_services_response(self: Any) -> Any:
     return _moto_describe_services(self)
 
 
+def validate_network(self: Service, config: dict[str, Any]) -> dict[str, Any]:
+    """Amazon ECS API Reference, AwsVpcConfiguration.securityGroups: optional; "If you don't
+    specify a security group, the default security group for the VPC is used". moto reads
+    the key unconditionally (a 500 without it), so it sees an empty list here; the service
+    keeps the configuration as it was sent."""
+    awsvpc = dict(config.get("awsvpcConfiguration") or {})
+    awsvpc.setdefault("securityGroups", [])
+    _moto_validate_network(self, {**config, "awsvpcConfiguration": awsvpc})
+    return config
+
+
 def apply() -> None:
+    service_class: Any = MotoService
+    service_class._validate_network = validate_network
     backend: Any = EC2ContainerServiceBackend
     backend.delete_service = delete_service
     response: Any = EC2ContainerServiceResponse

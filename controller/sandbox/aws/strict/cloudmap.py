@@ -1,0 +1,3 @@
+"""Strict rules: cloudmap."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Strict rules: ec2."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Strict rules: ecs_clusters."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Strict rules: tags."""
+
+from __future__ import annotations
