@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -195,6 +196,11 @@ def configure_settings(settings: kopf.OperatorSettings) -> None:
     # Events come from the engine (kopf.event) with reasons a person can act on; kopf's own
     # log lines ("Handler ... failed temporarily" while a rollout runs) would only be noise.
     settings.posting.level = logging.CRITICAL
+    # `kubectl describe` shows who said it ("From"): kopilot, and which replica (a pod's
+    # host name is its name).
+    settings.posting.reporting_component = "kopilot"
+    settings.posting.reporting_instance = socket.gethostname()
+    settings.posting.event_name_prefix = "kopilot-"
     settings.execution.max_workers = 20
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330

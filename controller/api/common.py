@@ -40,6 +40,19 @@ class Rule(NamedTuple):
     field_path: str | None = None
 
 
+def immutable_rule(field: str, why: str) -> Rule:
+    """`field` may not change once the object exists (a CEL transition rule: the apiserver
+    compares it with the stored object). A change would point the resource at other AWS
+    names and leave what it made behind; the operator refuses it too, from what status
+    recorded (the apiserver alone knows the old spec, so `check` passes here)."""
+    cel = (
+        f"has(self.{field}) == has(oldSelf.{field}) && "
+        f"(!has(self.{field}) || self.{field} == oldSelf.{field})"
+    )
+    message = f"{field} cannot change: {why}; delete this resource and create a new one"
+    return Rule(cel=cel, message=message, check=lambda m: True, field_path=f".{field}")
+
+
 def _schema_extra(schema: dict[str, Any], cls: type[BaseModel]) -> None:
     schema.pop("title", None)
     properties = schema.get("properties", {})

@@ -18,6 +18,7 @@ from .common import (
     Rule,
     Tags,
     conditions_field,
+    immutable_rule,
     tags_field,
 )
 
@@ -108,7 +109,12 @@ class EcsEnvironmentSpec(Model):
     """An environment of an application: an ECS cluster and a Cloud Map namespace in one
     Region and VPC."""
 
-    __rules__ = (tag_keys_rule(),)
+    __rules__ = (
+        tag_keys_rule(),
+        immutable_rule("app", "it names the cluster, the namespace and every service"),
+        immutable_rule("name", "it names the cluster, the namespace and every service"),
+        immutable_rule("region", "the cluster and the namespace live in that Region"),
+    )
 
     app: str = Field(
         description="The EcsApp (metadata.name, same Kubernetes namespace) this "

@@ -16,6 +16,7 @@ from .common import (
     DeletionPolicy,
     Model,
     Rule,
+    immutable_rule,
     Tags,
     conditions_field,
     tags_field,
@@ -369,6 +370,9 @@ class EcsServiceSpec(Model):
             field_path=".secrets",
         ),
         tag_keys_rule(),
+        immutable_rule("app", "it names the task definition family and the ECS service"),
+        immutable_rule("environment", "the ECS service lives in that environment's cluster"),
+        immutable_rule("name", "it names the ECS service, its family and its endpoints"),
     )
 
     app: str = Field(
@@ -392,6 +396,8 @@ class EcsServiceSpec(Model):
         description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27.",
         min_length=1,
         max_length=255,
+        # An image reference has no white space (blank or padded names never pull).
+        pattern=r"^\S+$",
     )
     port: int | None = Field(
         None,

@@ -303,12 +303,15 @@ def desired_service(
     Service Connect off is `{"enabled": False}` and Service Discovery off is an empty
     `serviceRegistries`, so turning either off shows as a difference and an update sends it.
     `registry_arn` is the Cloud Map service {svc}; it is needed when Service Discovery is on.
+    The registry names the port its SRV record announces.
     """
-    registries: list[dict[str, str]] = []
-    if service_discovery_enabled(spec, ctx):
+    registries: list[dict[str, Any]] = []
+    if service_discovery_enabled(spec, ctx) and spec.port is not None:
         if not registry_arn:
             raise ValueError("Service Discovery is on: the Cloud Map service ARN is needed")
-        registries = [{"registryArn": registry_arn}]
+        # Amazon ECS API Reference, ServiceRegistry: with awsvpc and an SRV record (Copilot's
+        # A+SRV), ECS needs the port, or containerName and containerPort; Copilot sends the port.
+        registries = [{"registryArn": registry_arn, "port": spec.port}]
     return {
         "taskDefinition": task_definition_arn,
         "desiredCount": spec.count,

@@ -371,6 +371,8 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
         "spec.tags: Invalid value: \"object\": tag keys must be at most 128 characters and must not start with 'aws:'",
     ),
     ("app-name", "EcsApp", {"name": "Kudos App"}, 'spec.name: Invalid value: "Kudos App"'),
+    ("blank-image", "EcsService", {"image": " "}, 'spec.image: Invalid value: " "'),
+    ("padded-image", "EcsService", {"image": "nginx:1 "}, 'spec.image: Invalid value: "nginx:1 "'),
 ]
 
 
@@ -442,3 +444,47 @@ def test_metadata_name_must_fit_aws_when_spec_name_is_unset(
     # With an explicit, valid spec.name the same metadata.name is fine.
     ok = _manifest("EcsService", {**BASE["EcsService"], "name": "api"}, long_name)
     kubectl("apply", "-n", namespace, "-f", "-", stdin=ok, check=True)
+
+
+# (kind, field, new value): the fields that name AWS resources cannot change on a live object.
+IMMUTABLE: list[tuple[str, str, Any]] = [
+    ("EcsService", "environment", "prod"),
+    ("EcsService", "app", "shop"),
+    ("EcsService", "name", "api-two"),
+    ("EcsEnvironment", "app", "shop"),
+    ("EcsEnvironment", "name", "prod"),
+    ("EcsEnvironment", "region", "eu-west-1"),
+]
+
+
+@pytest.mark.parametrize(("kind", "field", "value"), IMMUTABLE, ids=lambda v: str(v))
+def test_fields_that_name_aws_resources_cannot_change(
+    kopilot_crds: list[str], namespace: str, kubectl: Kubectl, kind: str, field: str, value: Any
+) -> None:
+    original = {**BASE[kind], "name": "first"} if field == "name" else BASE[kind]
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=_manifest(kind, original), check=True)
+    result = kubectl(
+        "apply", "-n", namespace, "-f", "-", stdin=_manifest(kind, {**original, field: value})
+    )
+    assert result.returncode != 0, f"{kind} spec.{field} changed on a live object"
+    assert f"{field} cannot change" in result.stderr
+    assert "delete this resource and create a new one" in result.stderr
+    # Setting a field left unset before is a change as well (it renames the AWS side).
+    if field == "name":
+        unset = {k: v for k, v in original.items() if k != "name"}
+        kubectl(
+            "apply", "-n", namespace, "-f", "-", stdin=_manifest(kind, unset, "second"), check=True
+        )
+        renamed = kubectl(
+            "apply",
+            "-n",
+            namespace,
+            "-f",
+            "-",
+            stdin=_manifest(kind, {**unset, "name": "x"}, "second"),
+        )
+        assert renamed.returncode != 0
+        assert "name cannot change" in renamed.stderr
+    # Other fields still change freely.
+    other = _set(original, "tags", {"team": "other"})
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=_manifest(kind, other), check=True)

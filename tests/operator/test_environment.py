@@ -159,6 +159,11 @@ def test_environment_creates_namespace_and_cluster_with_service_connect_default(
         "get", "events", "-n", namespace, "-o", "jsonpath={.items[*].reason}"
     ).stdout.split()
     assert {"CreatingNamespace", "CreatedNamespace", "CreatedCluster", "Available"} <= set(events)
+    # `kubectl describe` credits them to kopilot ("From"), not to the framework under it.
+    sources = kubectl(
+        "get", "events", "-n", namespace, "-o", "jsonpath={.items[*].source.component}"
+    ).stdout.split()
+    assert set(sources) == {"kopilot"}
 
     app_obj = wait_ready(kube, namespace, "ecsapps", "kudos")
     assert app_obj["status"]["environments"] == {"ready": 1, "total": 1, "summary": "1/1"}

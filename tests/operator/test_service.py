@@ -101,7 +101,9 @@ def test_the_kudos_sample_end_to_end(
     assert dns["RoutingPolicy"] == "MULTIVALUE"
     assert sorted((r["Type"], r["TTL"]) for r in dns["DnsRecords"]) == [("A", 10), ("SRV", 10)]
     assert cloud_map["api"]["HealthCheckCustomConfig"] == {"FailureThreshold": 1}
-    assert described(aws, "api")["serviceRegistries"] == [{"registryArn": cloud_map["api"]["Arn"]}]
+    assert described(aws, "api")["serviceRegistries"] == [
+        {"registryArn": cloud_map["api"]["Arn"], "port": 8080}
+    ]
 
     # Every task gets Copilot's variables.
     container = task_definition(aws, api["status"]["taskDefinitionArn"])["containerDefinitions"][0]

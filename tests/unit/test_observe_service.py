@@ -311,7 +311,7 @@ def described_service(*deployments: dict[str, Any], **fields: Any) -> dict[str, 
                 "assignPublicIp": "DISABLED",
             }
         },
-        "serviceRegistries": [{"registryArn": REGISTRY_ARN}],
+        "serviceRegistries": [{"registryArn": REGISTRY_ARN, "port": 8080}],
         "schedulingStrategy": "REPLICA",
         "deploymentController": {"type": "ECS"},
         "createdBy": f"arn:aws:iam::{ACCOUNT}:role/deployer",
@@ -347,7 +347,7 @@ def test_observed_service_has_the_desired_shape_and_no_aws_extras() -> None:
         },
         "enableECSManagedTags": True,
         "propagateTags": "SERVICE",
-        "serviceRegistries": [{"registryArn": REGISTRY_ARN}],
+        "serviceRegistries": [{"registryArn": REGISTRY_ARN, "port": 8080}],
         "serviceConnectConfiguration": SERVER_CONNECT,
     }
 
@@ -458,7 +458,7 @@ def test_alias_change_differs_in_the_whole_service_connect_configuration() -> No
 def test_service_discovery_turned_off_differs_in_service_registries() -> None:
     want = desired(network={"connect": {}, "serviceDiscovery": {"enabled": False}})
     delta = service_diff(want, observed_service(described_service()))
-    assert delta == {"serviceRegistries": ([], [{"registryArn": REGISTRY_ARN}])}
+    assert delta == {"serviceRegistries": ([], [{"registryArn": REGISTRY_ARN, "port": 8080}])}
 
 
 def test_normalised_service_connect() -> None:

@@ -536,7 +536,7 @@ def test_create_service_request_of_the_kudos_api() -> None:
         },
         "enableECSManagedTags": True,
         "propagateTags": "SERVICE",
-        "serviceRegistries": [{"registryArn": REGISTRY_ARN}],
+        "serviceRegistries": [{"registryArn": REGISTRY_ARN, "port": 8080}],
         "serviceConnectConfiguration": {
             "enabled": True,
             "namespace": NAMESPACE_ARN,

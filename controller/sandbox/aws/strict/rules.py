@@ -85,11 +85,13 @@ class Request:
         node: Any = self.params
         for key in path:
             if isinstance(key, int):
-                if not isinstance(node, list) or key >= len(node):
+                if not isinstance(node, list) or not -len(node) <= key < len(node):
                     return None
-            elif not isinstance(node, dict):
+                node = node[key]
+            elif isinstance(node, dict):
+                node = node.get(key)
+            else:
                 return None
-            node = node[key]
             if node is None:
                 return None
         return node
