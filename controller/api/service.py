@@ -16,9 +16,9 @@ from .common import (
     DeletionPolicy,
     Model,
     Rule,
-    immutable_rule,
     Tags,
     conditions_field,
+    immutable_rule,
     tags_field,
 )
 
