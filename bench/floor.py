@@ -219,7 +219,7 @@ class Floor:
             subnets=world.subnets,
             security_groups=(),
             assign_public_ip=False,
-            execution_role_arn=None,
+            execution_role_arn=manifests.EXECUTION_ROLE,
             tags=self._tags(owner, names),
         )
         return spec, ctx

@@ -13,6 +13,8 @@ API_VERSION = f"{GROUP}/{VERSION}"
 APP = "bench"
 ENV = "test"
 REGION = "us-east-1"
+# Fargate sends logs with the task execution role (AWS refuses awslogs without one).
+EXECUTION_ROLE = "arn:aws:iam::123456789012:role/bench-execution"
 PORT = 8080
 IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 UPDATED_IMAGE = "public.ecr.aws/nginx/nginx:1.28"
@@ -40,7 +42,7 @@ def environment() -> dict[str, Any]:
         "apiVersion": API_VERSION,
         "kind": "EcsEnvironment",
         "metadata": {"name": ENV},
-        "spec": {"app": APP, "region": REGION},
+        "spec": {"app": APP, "region": REGION, "executionRoleArn": EXECUTION_ROLE},
     }
 
 

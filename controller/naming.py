@@ -101,6 +101,20 @@ def owner_of(tags: dict[str, str]) -> str | None:
     return f"{tags.get(TAG_OWNER_KIND, '?')} {tags.get(TAG_OWNER_NAMESPACE, '?')}/{tags.get(TAG_OWNER_NAME, '?')}"
 
 
+# ECS tags the Cloud Map services it creates for Service Connect with this (value "true").
+TAG_ECS_MANAGED = "AmazonECSManaged"
+
+
+def holder_of(what: str, tags: dict[str, str]) -> str:
+    """`what` and who holds it, for messages: "api (EcsService demo/api)"."""
+    owner = owner_of(tags)
+    if owner:
+        return f"{what} ({owner})"
+    if tags.get(TAG_ECS_MANAGED) == "true":
+        return f"{what} (made by ECS for the Service Connect endpoint of an ECS service)"
+    return f"{what} (not made by kopilot)"
+
+
 def resource_tags(owner: Owner, names: Names, *user_tags: dict[str, str]) -> dict[str, str]:
     """Tags for a resource: user tags (app, then env, then service win in that order), then
     Copilot's tags and kopilot's ownership tags, which no user tag may override."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..naming import from_aws_tags, to_aws_tags
@@ -103,3 +104,13 @@ def delete_service(sd: Any, service_id: str) -> None:
         sd.delete_service(Id=service_id)
     except sd.exceptions.ServiceNotFound:
         return
+
+
+def services_in(sd: Any, namespace_id: str) -> Iterator[dict[str, Any]]:
+    """Every Cloud Map service of a namespace: ListServices, 100 a page."""
+    pages = sd.get_paginator("list_services").paginate(
+        Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}],
+        PaginationConfig={"PageSize": 100},
+    )
+    for page in pages:
+        yield from page.get("Services", [])

@@ -118,6 +118,22 @@ def task_definition_tags(ecs: Any, arn: str) -> dict[str, str]:
     return from_aws_tags(response.get("tags"))
 
 
+def describe_task_definition_and_tags(ecs: Any, arn: str) -> tuple[dict[str, Any], dict[str, str]]:
+    response = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
+    return dict(response["taskDefinition"]), from_aws_tags(response.get("tags"))
+
+
+def list_service_arns(ecs: Any, cluster: str) -> list[str]:
+    """Every service ARN of a cluster (ACTIVE and DRAINING), 100 a page."""
+    arns: list[str] = []
+    pages = ecs.get_paginator("list_services").paginate(
+        cluster=cluster, PaginationConfig={"PageSize": 100}
+    )
+    for page in pages:
+        arns.extend(page.get("serviceArns", []))
+    return arns
+
+
 def deregister_task_definition(ecs: Any, arn: str) -> None:
     ecs.deregister_task_definition(taskDefinition=arn)
 

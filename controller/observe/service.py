@@ -339,15 +339,17 @@ def is_ready(described: dict[str, Any], task_definition_arn: str | None = None) 
     return running is not None and running == described.get("desiredCount")
 
 
-def service_connect_status(described: dict[str, Any]) -> dict[str, Any]:
-    """EcsServiceStatus.serviceConnect from the PRIMARY deployment: the namespace, and the
-    Cloud Map service ECS made for the endpoint (None where there is none)."""
+def service_connect_status(described: dict[str, Any], namespace_arn: str) -> dict[str, Any]:
+    """EcsServiceStatus.serviceConnect from the PRIMARY deployment: the namespace ARN, and
+    the Cloud Map service ECS made for the endpoint (None where there is none). ECS may echo
+    a namespace given by name; `namespace_arn` is the ARN kopilot resolved it to."""
     primary = primary_deployment(described) or {}
     config = primary.get("serviceConnectConfiguration") or {}
     resources = primary.get("serviceConnectResources") or [{}]
     enabled = bool(config.get("enabled"))
+    namespace = config.get("namespace")
     return {
-        "namespace": config.get("namespace") if enabled else None,
+        "namespace": (namespace if _is_arn(namespace) else namespace_arn) if enabled else None,
         "discoveryName": resources[0].get("discoveryName") if enabled else None,
         "discoveryArn": resources[0].get("discoveryArn") if enabled else None,
     }

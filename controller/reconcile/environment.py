@@ -9,7 +9,7 @@ from typing import Any
 from ..api.app import EcsAppSpec, app_name
 from ..api.environment import EcsEnvironmentSpec
 from ..aws import cloudmap, ec2, ecs
-from ..naming import Names, owner_of, resource_tags
+from ..naming import Names, holder_of, owner_of, resource_tags
 from .conditions import is_true
 from .engine import Context, Outcome
 from .errors import Retryable, Terminal, Waiting
@@ -325,7 +325,11 @@ class EnvironmentManager:
                     ecs.delete_cluster(client, status["clusterArn"])
                 except client.exceptions.ClusterContainsServicesException as err:
                     raise Waiting(
-                        "ClusterInUse", f"cluster still has services: {err}", delay=5.0
+                        "ClusterInUse",
+                        f"cluster {cluster['clusterName']} still has ECS services: "
+                        f"{_cluster_holders(client, status['clusterArn'])}. Delete them (or "
+                        "their EcsServices), or set deletionPolicy: Retain",
+                        delay=5.0,
                     ) from err
                 ctx.event("DeletedCluster", f"deleted ECS cluster {cluster['clusterName']}")
         return Outcome(True, "Deleted", "namespace and cluster deleted")
@@ -356,7 +360,11 @@ class EnvironmentManager:
             operation_id = cloudmap.delete_namespace(sd, namespace_id)
         except sd.exceptions.ResourceInUse as err:
             raise Waiting(
-                "NamespaceInUse", f"namespace {found['Name']} still has services: {err}", delay=5.0
+                "NamespaceInUse",
+                f"namespace {found['Name']} still has Cloud Map services: "
+                f"{_namespace_holders(sd, namespace_id)}. Delete them (or their EcsServices), "
+                "or set deletionPolicy: Retain",
+                delay=5.0,
             ) from err
         if operation_id:
             ctx.save_status(namespace={"deleteOperationId": operation_id})
@@ -365,6 +373,34 @@ class EnvironmentManager:
                 f"deleting namespace {found['Name']}",
                 delay=NAMESPACE_POLL_SECONDS,
             )
+
+
+# Messages name this many resources in the way, then say how many more there are.
+_NAMED_AT_MOST = 10
+
+
+def _listed(items: list[str], total: int) -> str:
+    more = f" and {total - len(items)} more" if total > len(items) else ""
+    return ", ".join(items) + more
+
+
+def _namespace_holders(sd: Any, namespace_id: str) -> str:
+    """The Cloud Map services left in a namespace, each with who made it."""
+    services = list(cloudmap.services_in(sd, namespace_id))
+    named = [
+        holder_of(s["Name"], cloudmap.tags_of(sd, s["Arn"])) for s in services[:_NAMED_AT_MOST]
+    ]
+    return _listed(named, len(services)) or "none listed yet (deleted meanwhile)"
+
+
+def _cluster_holders(client: Any, cluster_arn: str) -> str:
+    """The ECS services left in a cluster (draining ones included), each with who made it."""
+    arns = ecs.list_service_arns(client, cluster_arn)
+    described = ecs.describe_services(
+        client, cluster_arn, [arn.rsplit("/", 1)[-1] for arn in arns[: ecs.DESCRIBE_BATCH]]
+    )
+    named = [holder_of(name, svc.get("tagMap", {})) for name, svc in sorted(described.items())]
+    return _listed(named, len(arns)) or "none listed yet (deleted meanwhile)"
 
 
 def _digest(tags: dict[str, str]) -> str:

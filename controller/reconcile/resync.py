@@ -4,8 +4,9 @@ A service's drift can only be seen by asking ECS, and DescribeServices takes 10 
 per call. So services have no timer of their own: the environment's resync describes all
 of its services in batches and hands each service's description (and the environment and
 app it already read) to that service's reconcile. A no-op pass over N services costs
-ceil(N/10) DescribeServices calls and no writes. Services are listed a page at a time, so
-a pass holds a page of them in memory, not all.
+ceil(N/10) DescribeServices calls, one ListServices per 100 Cloud Map services of the
+namespace (to see a Service Discovery service deleted outside kopilot), and no writes.
+Services are listed a page at a time, so a pass holds a page of them in memory, not all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pydantic
 
 from ..api.environment import EcsEnvironmentSpec
 from ..api.service import EcsServiceSpec
-from ..aws import ecs
+from ..aws import cloudmap, ecs
 from ..aws.clients import ClientFactory
 from .conditions import is_true
 from .engine import Engine
@@ -46,6 +47,10 @@ def resync_environment_services(
     spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)
+    shared: dict[str, Any] = {"environment": env, "app": app}
+    discovery_ids = _discovery_ids(clients, spec, status)
+    if discovery_ids is not None:
+        shared["discoveryIds"] = discovery_ids
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
     for page in kube.pages("EcsService", namespace):
@@ -57,17 +62,15 @@ def resync_environment_services(
             try:
                 parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
             except pydantic.ValidationError:
-                _reconcile(engine, namespace, item, {"environment": env, "app": app})
+                _reconcile(engine, namespace, item, shared)
                 visited += 1  # reconciled alone: it reports its own error
                 continue
             waiting.append((parsed.name or item["metadata"]["name"], item))
             if len(waiting) == ecs.DESCRIBE_BATCH:
-                visited += _batch(
-                    engine, client, status["clusterArn"], namespace, waiting, env, app
-                )
+                visited += _batch(engine, client, status["clusterArn"], namespace, waiting, shared)
                 waiting = []
     if waiting:
-        visited += _batch(engine, client, status["clusterArn"], namespace, waiting, env, app)
+        visited += _batch(engine, client, status["clusterArn"], namespace, waiting, shared)
     return visited
 
 
@@ -77,13 +80,12 @@ def _batch(
     cluster: str,
     namespace: str,
     services: list[tuple[str, dict[str, Any]]],
-    env: dict[str, Any],
-    app: dict[str, Any] | None,
+    shared: dict[str, Any],
 ) -> int:
     """One DescribeServices call for up to ten services, then each one's reconcile."""
     described = ecs.describe_services(client, cluster, [name for name, _ in services])
     for name, item in services:
-        hints = {"environment": env, "app": app, "described": described.get(name)}
+        hints = {**shared, "described": described.get(name)}
         _reconcile(engine, namespace, item, hints)
     return len(services)
 
@@ -93,3 +95,16 @@ def _reconcile(engine: Engine, namespace: str, item: dict[str, Any], hints: dict
         engine.reconcile("EcsService", item, "resync", hints=hints)
     except Exception:  # one broken service must not stop the others' resync
         log.exception("resync of EcsService %s/%s failed", namespace, item["metadata"]["name"])
+
+
+def _discovery_ids(
+    clients: ClientFactory, spec: EcsEnvironmentSpec, status: dict[str, Any]
+) -> frozenset[str] | None:
+    """The ids of the Cloud Map services in the environment's DNS namespace, so a Service
+    Discovery service deleted outside kopilot is seen and made again: one ListServices
+    per 100 Cloud Map services per pass (each service with both has two: {svc}, {svc}-sc)."""
+    namespace = status.get("namespace") or {}
+    if not namespace.get("id") or namespace.get("type", "DNS_PRIVATE") != "DNS_PRIVATE":
+        return None
+    sd = clients.client("servicediscovery", spec.region, spec.role_arn)
+    return frozenset(str(s["Id"]) for s in cloudmap.services_in(sd, namespace["id"]))

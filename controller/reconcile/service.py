@@ -7,7 +7,9 @@ status before the next step, so a restart resumes instead of creating twice.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -16,7 +18,7 @@ from ..api.environment import EcsEnvironmentSpec
 from ..api.service import EcsServiceSpec
 from ..aws import cloudmap, ecs
 from ..aws.coalesce import ServiceDescriber
-from ..naming import Names, client_token, owner_of, resource_tags
+from ..naming import Names, client_token, holder_of, owner_of, resource_tags
 from ..observe.service import (
     is_ready,
     observed_service,
@@ -41,6 +43,9 @@ from .errors import Terminal, Waiting
 from .rollouts import RolloutTicket
 from .waiting import environment_key
 
+PROCESS_STARTED = datetime.now(UTC)
+# Cloud Map API Reference, CreateService.CreatorRequestId: at most 64 characters.
+CREATOR_REQUEST_ID_MAX = 64
 ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
 # Old task definition revisions kept ACTIVE beside the one in use (for rollbacks).
 KEEP_REVISIONS = 5
@@ -77,6 +82,11 @@ class ServiceManager:
         self.task_definitions = TaskDefinitionCache()
         self.describer = ServiceDescriber()
         self.keep_revisions = keep_revisions
+        # Families whose newest revision this process has registered or looked at.
+        self._families_seen: set[str] = set()
+        self._families_lock = threading.Lock()
+        # (Region, role, network.connect.namespace) -> (ARN, name) of namespaces found.
+        self._namespaces: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     # -- context --------------------------------------------------------------------------
 
@@ -138,6 +148,15 @@ class ServiceManager:
             execution_role_arn=env_spec.execution_role_arn,
             tags=resource_tags(ctx.owner, names, app_tags, env_spec.tags, spec.tags),
         )
+        if not (spec.execution_role_arn or service_ctx.execution_role_arn):
+            # Every task sends its logs with awslogs, which Fargate refuses without one.
+            raise Terminal(
+                "ExecutionRoleRequired",
+                "Fargate needs a task execution role to send the container's logs to "
+                "CloudWatch Logs and to read secrets: set spec.executionRoleArn on "
+                f"EcsEnvironment {spec.environment!r} (for all its services) or on this "
+                "EcsService; the role needs the AmazonECSTaskExecutionRolePolicy policy",
+            )
         if spec.network.service_discovery.enabled and service_ctx.namespace_type == "HTTP":
             raise Terminal(
                 "ServiceDiscoveryNeedsDns",
@@ -152,8 +171,10 @@ class ServiceManager:
 
     def reconcile(self, ctx: Context, spec: EcsServiceSpec) -> Outcome:
         sctx, env_spec = self._context(ctx, spec)
+        _check_identity(ctx, sctx)
         client = ctx.clients.client("ecs", env_spec.region, env_spec.role_arn)
         sd = ctx.clients.client("servicediscovery", env_spec.region, env_spec.role_arn)
+        sctx = self._resolve_connect_namespace(spec, sctx, sd, env_spec.role_arn)
         svc = sctx.names.service
 
         # A batched describe of the environment's services, taken before this service's lock:
@@ -172,7 +193,7 @@ class ServiceManager:
 
         held = self._held_revision(ctx, described, task_definition_arn)
         if described is None:
-            described = self._create(ctx, spec, sctx, client, task_definition_arn, registry_arn)
+            described = self._create(ctx, spec, sctx, client, sd, task_definition_arn, registry_arn)
         else:
             # Tags are not part of UpdateService; DescribeServices(include=TAGS) has them.
             stale = {k: v for k, v in sctx.tags.items() if described.get("tagMap", {}).get(k) != v}
@@ -183,7 +204,9 @@ class ServiceManager:
                 diff.pop("taskDefinition", None)  # do not redeploy the revision that failed
             if diff:
                 request = update_service_request(sctx.cluster, svc, diff, desired)
-                described = self._call(ctx, spec, sctx, lambda: ecs.update_service(client, request))
+                described = self._call(
+                    ctx, spec, sctx, sd, lambda: ecs.update_service(client, request)
+                )
                 ctx.event("UpdatedService", f"updated ECS service {svc}: {', '.join(sorted(diff))}")
         outcome = self._outcome(spec, sctx, described, task_definition_arn, held)
         if outcome.requeue_after is not None:
@@ -191,6 +214,36 @@ class ServiceManager:
                 env_spec.region, env_spec.role_arn, sctx.cluster, svc, task_definition_arn
             )
         return outcome
+
+    def _resolve_connect_namespace(
+        self, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, role_arn: str | None
+    ) -> ServiceContext:
+        """network.connect.namespace (a name or an ARN) as the ARN ECS is sent. ECS turns an
+        unknown name into a NamespaceNotFoundException on every attempt, so a missing
+        namespace is a spec error here, named with the field. Found ones are remembered."""
+        connect = spec.network.connect
+        ref = connect.namespace if connect is not None and connect.is_enabled else None
+        if not ref:
+            return sctx
+        key = (sctx.region, role_arn or "", ref)
+        known = self._namespaces.get(key)
+        if known is None:
+            found = (
+                cloudmap.get_namespace(sd, ref.rsplit("/", 1)[-1])
+                if ref.startswith("arn:")
+                else cloudmap.find_namespace(sd, ref)
+            )
+            if found is None:
+                raise Terminal(
+                    "NamespaceNotFound",
+                    f"spec.network.connect.namespace: there is no Cloud Map namespace {ref!r} "
+                    f"in {sctx.region}: create it, correct the field, or leave it out to use "
+                    f"the environment's namespace {sctx.namespace_name}",
+                )
+            known = (str(found["Arn"]), str(found["Name"]))
+            self._namespaces[key] = known
+        arn, name = known
+        return dataclasses.replace(sctx, connect_namespace_arn=arn, connect_namespace_name=name)
 
     def _held_revision(
         self, ctx: Context, described: dict[str, Any] | None, task_definition_arn: str
@@ -261,6 +314,10 @@ class ServiceManager:
                 if arn == recorded:
                     ctx.record(taskDefinitionDigest=digest)
                 return str(arn)
+        unsaved = self._unsaved_revision(ctx, client, sctx.names.family, digest)
+        if unsaved is not None:
+            ctx.save_status(taskDefinitionArn=unsaved, taskDefinitionDigest=digest)
+            return unsaved
         registered = ecs.register_task_definition(client, request)
         arn = registered["taskDefinitionArn"]
         self.task_definitions.put(arn, digest)
@@ -270,6 +327,28 @@ class ServiceManager:
             ctx.event("RegisteredTaskDefinition", f"registered {arn.rsplit('/', 1)[-1]}")
         self._prune_revisions(ctx, client, sctx.names.family, keep={arn, *candidates})
         return str(arn)
+
+    def _unsaved_revision(self, ctx: Context, client: Any, family: str, digest: str) -> str | None:
+        """The revision of this very content that an earlier run of the operator registered
+        and did not live to save on status (revisions have no idempotency token). Only an
+        object older than this process can have one, and only the family's newest revision
+        can be it; asked once per family per process (two reads), before registering."""
+        with self._families_lock:
+            if family in self._families_seen:
+                return None
+            self._families_seen.add(family)
+        if not _created_before(ctx, PROCESS_STARTED):
+            return None
+        for arn in ecs.task_definition_revisions(client, family)[:1]:
+            definition, tags = ecs.describe_task_definition_and_tags(client, arn)
+            if ctx.owner.owns(tags) and task_definition_digest(definition) == digest:
+                self.task_definitions.put(arn, digest)
+                ctx.event(
+                    "FoundTaskDefinition",
+                    f"found {arn.rsplit('/', 1)[-1]}, registered before a restart",
+                )
+                return arn
+        return None
 
     def _prune_revisions(self, ctx: Context, client: Any, family: str, keep: set[str]) -> None:
         """Deregister our own revisions beyond the newest few (never one someone else made,
@@ -285,8 +364,21 @@ class ServiceManager:
     def _service_discovery(
         self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any
     ) -> str | None:
-        request = service_discovery_service_request(spec, sctx, f"{ctx.resource.uid}-sd")
         recorded = ctx.resource.status.get("serviceDiscoveryArn")
+        recorded_id = ctx.resource.status.get("serviceDiscoveryId")
+        request_id = f"{ctx.resource.uid}-sd"
+        if recorded and recorded_id and _deleted_out_of_band(ctx, sd, str(recorded_id)):
+            # A new service needs a new CreatorRequestId (the old one names the deleted
+            # service); derived from the id it replaces, so a repeat after a restart matches.
+            request_id = f"{ctx.resource.uid}-sd-{recorded_id}"[:CREATOR_REQUEST_ID_MAX]
+            ctx.event(
+                "ServiceDiscoveryMissing",
+                f"Cloud Map service {sctx.names.service} ({recorded_id}) was deleted outside "
+                "kopilot; creating it again",
+                warning=True,
+            )
+            recorded = None
+        request = service_discovery_service_request(spec, sctx, request_id)
         if request is None:
             return None  # off: a registration left from before is removed at deletion
         if recorded:
@@ -335,6 +427,7 @@ class ServiceManager:
         spec: EcsServiceSpec,
         sctx: ServiceContext,
         client: Any,
+        sd: Any,
         task_definition_arn: str,
         registry_arn: str | None,
     ) -> dict[str, Any]:
@@ -345,7 +438,7 @@ class ServiceManager:
             ctx.save_status(creations=creations, serviceArn=None)
         token = client_token(ctx.resource.uid, f"create-{creations}")
         request = create_service_request(spec, sctx, task_definition_arn, registry_arn, token)
-        created = self._call(ctx, spec, sctx, lambda: ecs.create_service(client, request))
+        created = self._call(ctx, spec, sctx, sd, lambda: ecs.create_service(client, request))
         ctx.record(serviceArn=created["serviceArn"])  # the clientToken makes a repeat safe
         parts = [f"task definition {task_definition_arn.rsplit('/', 1)[-1]}"]
         if registry_arn:
@@ -356,45 +449,67 @@ class ServiceManager:
         return created
 
     def _call(
-        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, call: Any
+        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, call: Any
     ) -> dict[str, Any]:
         """Create or update; a Service Connect name clash gets a message naming the owner."""
         try:
             result: dict[str, Any] = call()
         except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
             message = err.response.get("Error", {}).get("Message", "")
+            if code == "NamespaceNotFoundException":  # deleted since it was resolved
+                self._namespaces.clear()
+                raise Terminal(
+                    "NamespaceNotFound",
+                    f"the Service Connect namespace {sctx.service_connect_namespace[1]} no "
+                    f"longer exists: create it again or correct spec.network.connect.namespace. "
+                    f"AWS said: {message}",
+                ) from err
             if "already used" in message:  # ECS: "SC service is already used by <namespace>"
                 raise Terminal(
-                    "DiscoveryNameTaken", self._clash_message(ctx, spec, sctx, message)
+                    "DiscoveryNameTaken", self._clash_message(ctx, spec, sctx, sd, message)
                 ) from err
             raise
         return result
 
     def _clash_message(
-        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, aws_message: str
+        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, aws_message: str
     ) -> str:
+        """Names the namespace of the clash and who holds the name there: another EcsService
+        (its Service Connect endpoint or its Service Discovery service), or what AWS says of
+        the Cloud Map service in the way when it is not kopilot's."""
         connect = spec.network.connect
         discovery = (connect.discovery_name if connect else None) or sctx.names.discovery_name
-        others = []
-        for item in ctx.kube.list("EcsService", ctx.resource.namespace):
-            if item["metadata"]["uid"] == ctx.resource.uid:
-                continue
-            try:
-                other = EcsServiceSpec.model_validate(item.get("spec") or {})
-            except ValueError:
-                continue
-            other_name = other.name or item["metadata"]["name"]
-            other_discovery = (
-                other.network.connect.discovery_name if other.network.connect else None
-            ) or f"{other_name}-sc"
-            if other.environment == spec.environment and other_discovery == discovery:
-                others.append(f"EcsService {ctx.resource.namespace}/{item['metadata']['name']}")
-        owner = ", ".join(others) if others else "another ECS service in the namespace"
+        namespace_arn, namespace_name = sctx.service_connect_namespace
+        holder = self._discovery_holder(ctx, sd, namespace_arn, discovery)
         return (
             f"Service Connect discovery name {discovery!r} is already taken in namespace "
-            f"{sctx.namespace_name} by {owner}: set spec.network.connect.discoveryName (or "
+            f"{namespace_name} by {holder}: set spec.network.connect.discoveryName (or "
             f"spec.name) to a free name. AWS said: {aws_message}"
         )
+
+    def _discovery_holder(self, ctx: Context, sd: Any, namespace_arn: str, name: str) -> str:
+        taken = next(
+            (
+                s
+                for s in cloudmap.services_in(sd, namespace_arn.rsplit("/", 1)[-1])
+                if s["Name"] == name
+            ),
+            None,
+        )
+        if taken is None:
+            return "another ECS service"
+        tags = cloudmap.tags_of(sd, taken["Arn"])
+        if owner_of(tags):  # kopilot's Service Discovery service {svc}
+            return f"the Service Discovery service of {owner_of(tags)}"
+        for item in ctx.kube.list("EcsService", ctx.resource.namespace):
+            status = item.get("status") or {}
+            if (
+                item["metadata"]["uid"] != ctx.resource.uid
+                and (status.get("serviceConnect") or {}).get("discoveryArn") == taken["Arn"]
+            ):
+                return f"EcsService {ctx.resource.namespace}/{item['metadata']['name']}"
+        return holder_of(f"Cloud Map service {taken['Arn']}", tags)
 
     def _outcome(
         self,
@@ -419,7 +534,7 @@ class ServiceManager:
             "pendingCount": state["pendingCount"],
             "tasks": f"{running}/{desired_count}",
             "rollout": {k: state.get(k) for k in ("state", "reason", "deploymentId")},
-            "serviceConnect": service_connect_status(described),
+            "serviceConnect": service_connect_status(described, sctx.service_connect_namespace[0]),
         }
         if held:
             running_revision = str(state.get("taskDefinition") or "?").rsplit("/", 1)[-1]
@@ -494,3 +609,46 @@ class ServiceManager:
                     ) from err
                 ctx.event("DeletedServiceDiscovery", f"deleted Cloud Map service {found['Name']}")
         return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")
+
+
+def _check_identity(ctx: Context, sctx: ServiceContext) -> None:
+    """The ECS service recorded on status must be the one the spec names: app, environment
+    and name are immutable (the CRD refuses a change), but a CRD installed from an older
+    version does not, and following the change would leave the first service behind."""
+    recorded = ctx.resource.status.get("serviceArn")
+    if recorded and not service_arn_names(
+        str(recorded), sctx.cluster.rsplit("/", 1)[-1], sctx.names.service
+    ):
+        raise Terminal(
+            "IdentityChanged",
+            f"this EcsService runs ECS service {recorded}, and spec.app, spec.environment or "
+            f"spec.name now name {sctx.names.service} in {sctx.cluster.rsplit('/', 1)[-1]}: "
+            "restore them, or delete this EcsService (its deletionPolicy applies to the ECS "
+            "service it runs) and create a new one",
+        )
+
+
+def service_arn_names(arn: str, cluster: str, service: str) -> bool:
+    """True when an ECS service ARN names this service in this cluster. ARNs made before
+    ECS's long ARN format (2018) name the service alone: `service/{name}`."""
+    path = arn.split(":", 5)[-1].split("/")
+    if path[:1] != ["service"]:
+        return False
+    return path[1:] in ([cluster, service], [service])
+
+
+def _deleted_out_of_band(ctx: Context, sd: Any, service_id: str) -> bool:
+    """The environment's resync lists its namespace's Cloud Map services once per pass
+    (hint `discoveryIds`); a service missing from that list is asked for once more, since
+    the list may predate its creation."""
+    listed = ctx.hints.get("discoveryIds")
+    if listed is None or service_id in listed:
+        return False
+    return cloudmap.get_service(sd, service_id) is None
+
+
+def _created_before(ctx: Context, moment: datetime) -> bool:
+    created = ((ctx.resource.body or {}).get("metadata") or {}).get("creationTimestamp")
+    if not created:
+        return True  # unknown: assume it may be
+    return datetime.fromisoformat(str(created).replace("Z", "+00:00")) < moment

@@ -44,6 +44,16 @@ class ServiceContext:
     assign_public_ip: bool
     execution_role_arn: str | None  # the env's default; the spec may override it
     tags: Mapping[str, str] = field(default_factory=dict)  # complete, ownership tags included
+    # network.connect.namespace resolved to its ARN and name (None: the env's namespace).
+    connect_namespace_arn: str | None = None
+    connect_namespace_name: str | None = None
+
+    @property
+    def service_connect_namespace(self) -> tuple[str, str]:
+        """(ARN, name) of the namespace the service's Service Connect endpoint joins."""
+        if self.connect_namespace_arn:
+            return self.connect_namespace_arn, self.connect_namespace_name or ""
+        return self.namespace_arn, self.namespace_name
 
 
 # -- decisions shared by the requests ------------------------------------------------------
@@ -219,7 +229,7 @@ def service_connect_configuration(
         return None
     config: dict[str, Any] = {
         "enabled": True,
-        "namespace": connect.namespace or ctx.namespace_arn,
+        "namespace": ctx.connect_namespace_arn or connect.namespace or ctx.namespace_arn,
     }
     alias = client_alias(spec, ctx)
     if spec.port is not None and alias is not None:

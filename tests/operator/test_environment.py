@@ -17,6 +17,8 @@ from tests.operator_process import OperatorProcess, eventually
 pytestmark = [pytest.mark.controlplane, pytest.mark.aws]
 
 GROUP, VERSION = "kopilot.dev", "v1alpha1"
+# Fargate sends logs with the task execution role (AWS refuses awslogs without one).
+EXECUTION_ROLE = "arn:aws:iam::123456789012:role/kudos-test-execution"
 
 
 def apply(kubectl: Kubectl, namespace: str, *docs: dict[str, Any]) -> None:
@@ -37,7 +39,12 @@ def env(name: str = "test", app_name: str = "kudos", **spec: Any) -> dict[str, A
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "EcsEnvironment",
         "metadata": {"name": name},
-        "spec": {"app": app_name, "region": "us-east-1", **spec},
+        "spec": {
+            "app": app_name,
+            "region": "us-east-1",
+            "executionRoleArn": EXECUTION_ROLE,
+            **spec,
+        },
     }
 
 

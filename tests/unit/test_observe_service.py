@@ -615,16 +615,24 @@ def test_primary_deployment_and_service_connect_status() -> None:
     primary = primary_deployment(service)
     assert primary is not None
     assert primary["id"] == "ecs-svc/primary-completed"
-    assert service_connect_status(service) == {
+    assert service_connect_status(service, "arn:unused") == {
         "namespace": NAMESPACE_ARN,
         "discoveryName": "api-sc",
         "discoveryArn": REGISTRY_ARN + "-sc",
     }
-    assert service_connect_status(described_service(deployment())) == {
+    assert service_connect_status(described_service(deployment()), NAMESPACE_ARN) == {
         "namespace": None,
         "discoveryName": None,
         "discoveryArn": None,
     }
+
+
+def test_service_connect_status_gives_an_arn_where_ecs_echoes_a_name() -> None:
+    by_name = deployment(
+        connect={**SERVER_CONNECT, "namespace": "test.kudos.local"},
+    )
+    status = service_connect_status(described_service(by_name), NAMESPACE_ARN)
+    assert status["namespace"] == NAMESPACE_ARN
 
 
 # -- against the local AWS emulator ----------------------------------------------------------
@@ -705,7 +713,7 @@ def test_emulator_created_service_observes_as_desired_and_updates_converge(
     ecs.update_service(**update_service_request(ctx.cluster, "api", delta, want))
     described = _describe(ecs, ctx)
     assert service_diff(want, observed_service(described)) == {}
-    assert service_connect_status(described)["discoveryName"] == "api-sc"
+    assert service_connect_status(described, ctx.namespace_arn)["discoveryName"] == "api-sc"
 
     steady = aws.eventually(lambda: _describe(ecs, ctx), until=is_ready, timeout=10)
     assert rollout(steady)["state"] == "COMPLETED"
@@ -740,4 +748,6 @@ def test_emulator_client_only_service_observes_as_desired(aws: LocalAws) -> None
         == {}
     )
     steady = aws.eventually(lambda: _describe(ecs, ctx), until=is_ready, timeout=10)
-    assert service_connect_status(steady)["discoveryName"] is None  # no endpoint published
+    assert (
+        service_connect_status(steady, ctx.namespace_arn)["discoveryName"] is None
+    )  # no endpoint published
