@@ -1,19 +1,21 @@
 """AWS Cloud Map (servicediscovery) as the AWS Cloud Map API Reference describes it.
 
-moto finishes every operation at once, creates duplicates where AWS refuses them, deletes
-namespaces and services that still hold children, and ignores filters and pagination. Each
-function below fixes one of those and names the API reference section it follows.
+moto finishes every operation at once, creates duplicates where AWS refuses them, refuses a
+second private DNS namespace in a VPC whatever its name, deletes namespaces and services that
+still hold children, and ignores filters and pagination. Each function below fixes one of
+those and names the API reference section it follows.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from moto.core.exceptions import ServiceException
 from moto.servicediscovery.exceptions import InvalidInput, NamespaceNotFound
-from moto.servicediscovery.models import ServiceDiscoveryBackend
+from moto.servicediscovery.models import ServiceDiscoveryBackend, random_id
 from moto.servicediscovery.responses import ServiceDiscoveryResponse
 
 from .. import settings
@@ -88,25 +90,44 @@ def init(self: Backend, region_name: str, account_id: str) -> None:
     self.pending_namespaces = {}
     # What each unfinished operation does to the visible state when it succeeds.
     self.operation_effects = {}
+    # Unfinished operations that end FAIL instead: their (ErrorCode, ErrorMessage).
+    self.operation_failures = {}
 
 
-def submit(backend: Backend, operation_id: str, effect: Callable[[], None] | None = None) -> str:
+def submit(
+    backend: Backend,
+    operation_id: str,
+    effect: Callable[[], None] | None = None,
+    failure: tuple[str, str] | None = None,
+) -> str:
     """Make an operation asynchronous.
 
     Cloud Map API Reference, GetOperation / Operation.Status: an operation is SUBMITTED
     ("the initial state that occurs immediately after you submit a request"), then PENDING
-    ("Cloud Map is performing the operation"), then SUCCESS. Callers poll GetOperation.
+    ("Cloud Map is performing the operation"), then SUCCESS - or FAIL, with an ErrorCode
+    and ErrorMessage, when given a `failure`. Callers poll GetOperation.
     """
     operation = backend.operations[operation_id]
+    if failure is not None:
+        backend.operation_failures[operation_id] = failure
     if settings.current().operation_seconds <= 0:
-        operation.status = "SUCCESS"
-        if effect is not None:
-            effect()
+        _finish(backend, operation, effect)
         return operation_id
     operation.status = "SUBMITTED"
     if effect is not None:
         backend.operation_effects[operation_id] = effect
     return operation_id
+
+
+def _finish(backend: Backend, operation: Any, effect: Callable[[], None] | None) -> None:
+    failure = backend.operation_failures.pop(operation.id, None)
+    if failure is not None:
+        operation.status = "FAIL"
+        operation.error_code, operation.error_message = failure
+        return
+    operation.status = "SUCCESS"
+    if effect is not None:
+        effect()
 
 
 def advance(backend: Backend, now: float) -> None:
@@ -117,11 +138,8 @@ def advance(backend: Backend, now: float) -> None:
             continue
         elapsed = now - operation.created
         if elapsed >= delay:
-            operation.status = "SUCCESS"
             operation.updated = operation.created + delay
-            effect = backend.operation_effects.pop(operation.id, None)
-            if effect is not None:
-                effect()
+            _finish(backend, operation, backend.operation_effects.pop(operation.id, None))
         elif elapsed >= delay / 2 and operation.status == "SUBMITTED":
             operation.status = "PENDING"
             operation.updated = operation.created + delay / 2
@@ -157,32 +175,76 @@ def _namespace_create(ns_type: str) -> Callable[..., str]:
         CreatePublicDnsNamespace: CreatorRequestId "allows failed requests to be retried
         without the risk of running the operation twice" (a retry gets the first OperationId);
         any other request for an existing name fails with NamespaceAlreadyExists, which
-        carries the CreatorRequestId and NamespaceId of the namespace that exists.
+        carries the CreatorRequestId and NamespaceId of the namespace that exists - except a
+        private DNS namespace, whose name is unique per VPC and not refused up front (see
+        _conflicting_private_namespace).
         """
         vpc = kwargs.get("vpc")
         for namespace in [*self.namespaces.values(), *self.pending_namespaces.values()]:
             if namespace.name == name and _same_kind(namespace, ns_type, vpc):
                 if creator_request_id and namespace.creator_request_id == creator_request_id:
                     return str(namespace.creation_operation_id)
+                if ns_type == "PRIVATE_DNS":
+                    return _conflicting_private_namespace(self, name, vpc)
                 raise NamespaceAlreadyExists(namespace)
-        operation_id = original(self, name, creator_request_id, *args, **kwargs)
-        namespace_id = self.operations[operation_id].targets["NAMESPACE"]
-        namespace = self.namespaces.pop(namespace_id)
+        operation_id, namespace = _moto_create(
+            original, self, name, creator_request_id, *args, **kwargs
+        )
         namespace.creation_operation_id = operation_id
-        self.pending_namespaces[namespace_id] = namespace
+        self.pending_namespaces[namespace.id] = namespace
 
         def appear() -> None:
-            self.namespaces[namespace_id] = self.pending_namespaces.pop(namespace_id)
+            self.namespaces[namespace.id] = self.pending_namespaces.pop(namespace.id)
 
         return submit(self, operation_id, appear)
 
     return create
 
 
+def _moto_create(
+    original: Callable[..., str], backend: Backend, *args: Any, **kwargs: Any
+) -> tuple[str, Namespace]:
+    """moto's create, kept out of the visible namespaces. moto refuses any second private DNS
+    namespace in a VPC (ConflictingDomainExists), which AWS does not: it sees no others."""
+    visible = backend.namespaces
+    backend.namespaces = {}
+    try:
+        operation_id = original(backend, *args, **kwargs)
+    finally:
+        created, backend.namespaces = backend.namespaces, visible
+    return operation_id, created[backend.operations[operation_id].targets["NAMESPACE"]]
+
+
 def _same_kind(namespace: Namespace, ns_type: str, vpc: str | None) -> bool:
     # Private DNS namespaces of one name may exist once per VPC; the others once per Region.
     kind = {"HTTP": "HTTP", "PRIVATE_DNS": "DNS_PRIVATE", "PUBLIC_DNS": "DNS_PUBLIC"}[ns_type]
     return bool(namespace.type == kind and (kind != "DNS_PRIVATE" or namespace.vpc == vpc))
+
+
+def _conflicting_private_namespace(backend: Backend, name: str, vpc: str | None) -> str:
+    """A private DNS namespace whose name another one already has in the same VPC.
+
+    Cloud Map API Reference, CreatePrivateDnsNamespace.Name: Cloud Map "automatically creates
+    an Amazon Route 53 private hosted zone that has the same name as the namespace"; Route 53
+    API Reference, CreateHostedZone, ConflictingDomainExists: "Create a private hosted zone:
+    A hosted zone with the specified name already exists and is already associated with the
+    Amazon VPC that you specified." Other names, overlapping ones too (a.local beside
+    x.a.local), may share a VPC: Route 53 Developer Guide, "Considerations when working with a
+    private hosted zone", private hosted zones that have overlapping namespaces. The request
+    itself is accepted (ConflictingDomainExists is none of its errors); its CREATE_NAMESPACE
+    operation ends FAIL with Operation.ErrorCode CANNOT_CREATE_HOSTED_ZONE and Route 53's
+    message, and no namespace appears.
+    """
+    operation_id = backend._create_operation(
+        "CREATE_NAMESPACE", {"NAMESPACE": f"ns-{random_id(20)}"}
+    )
+    message = (
+        f"The VPC that you chose, {vpc} in region {backend.region_name}, is already associated "
+        f"with another private hosted zone that has an overlapping name space, {name}.. "
+        "(Service: AmazonRoute53; Status Code: 400; Error Code: ConflictingDomainExists; "
+        f"Request ID: {uuid.uuid4()})"
+    )
+    return submit(backend, operation_id, failure=("CANNOT_CREATE_HOSTED_ZONE", message))
 
 
 def create_http_namespace_now(backend: Backend, name: str) -> Namespace:
@@ -422,6 +484,17 @@ def list_operations_response(self: Any) -> str:
     return _with_result({"Operations": [op.to_json(short=True) for op in found]}, token)
 
 
+def get_operation_response(self: Any) -> str:
+    """Cloud Map API Reference, Operation: ErrorCode and ErrorMessage "if the value of Status
+    is FAIL"."""
+    backend = self.servicediscovery_backend
+    operation = backend.get_operation(json.loads(self.body)["OperationId"])
+    data: dict[str, Any] = operation.to_json()
+    if operation.status == "FAIL":
+        data.update(ErrorCode=operation.error_code, ErrorMessage=operation.error_message)
+    return json.dumps({"Operation": data})
+
+
 def get_namespace_response(self: Any) -> str:
     backend = self.servicediscovery_backend
     namespace = backend.get_namespace(json.loads(self.body)["Id"])
@@ -456,5 +529,6 @@ def apply() -> None:
     response.list_namespaces = list_namespaces_response
     response.list_services = list_services_response
     response.list_operations = list_operations_response
+    response.get_operation = get_operation_response
     response.get_namespace = get_namespace_response
     response.get_service = get_service_response

@@ -3,6 +3,12 @@
 moto keeps one deployment that never changes, replaces a service created twice, and deletes
 at once. Here a service has deployments that roll out over time (settings.rollout_seconds),
 creation is idempotent only through clientToken, deletion drains first, and listing pages.
+
+Images that cannot be pulled: any container image whose reference contains
+UNPULLABLE_IMAGE_MARK ("does-not-exist"), e.g. `nginx:does-not-exist` or
+`registry.example/does-not-exist/app:1`, stands for an image missing from its registry. A
+deployment of such a task definition fails as settings.fail_rollouts makes every one fail
+(see _pull_failure), and a later deployment of a good image completes.
 """
 
 from __future__ import annotations
@@ -16,7 +22,11 @@ from typing import Any
 from botocore import xform_name
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
-from moto.ecs.exceptions import ECSException, InvalidParameterException
+from moto.ecs.exceptions import (
+    ECSException,
+    InvalidParameterException,
+    TaskDefinitionNotFoundException,
+)
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.models import Service as MotoService
 from moto.ecs.responses import EC2ContainerServiceResponse
@@ -50,6 +60,8 @@ _DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "maximumPercent": 200,
     "minimumHealthyPercent": 100,
 }
+# A container image whose reference contains this cannot be pulled (see the module docstring).
+UNPULLABLE_IMAGE_MARK = "does-not-exist"
 
 
 class ServiceNotActiveException(ECSException):
@@ -94,8 +106,9 @@ def _start_deployment(
     connect: service_connect.ServiceConnectPlan | None,
 ) -> Deployment:
     """Amazon ECS API Reference, UpdateService: a new task definition, Service Connect
-    configuration or forceNewDeployment starts a new deployment; it becomes PRIMARY and the
-    one it replaces turns ACTIVE until the new one completes (Deployment.status).
+    configuration, service registries or forceNewDeployment starts a new deployment; it
+    becomes PRIMARY and the one it replaces turns ACTIVE until the new one completes
+    (Deployment.status).
     """
     previous = _primary(service)
     sc_config: dict[str, Any] | None
@@ -139,6 +152,8 @@ def _new_deployment(
         "networkConfiguration": service.network_configuration or None,
         "rolloutState": "IN_PROGRESS",
         "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+        # The emulator's own: the registries this deployment's tasks register with.
+        "_serviceRegistries": copy.deepcopy(service.service_registries),
     }
     if sc_config is not None:
         deployment["serviceConnectConfiguration"] = sc_config
@@ -159,13 +174,22 @@ def _complete(service: Service, deployment: Deployment, when: datetime) -> None:
     _event(service, when, f"(service {service.name}) has reached a steady state.")
 
 
-def _fail(service: Service, deployment: Deployment, when: datetime) -> None:
+def _fail(
+    service: Service, deployment: Deployment, when: datetime, stopped_reason: str | None
+) -> None:
     """Amazon ECS Developer Guide, "deployment circuit breaker": when tasks fail to start and
     the breaker is enabled, the deployment turns FAILED and, with rollback, ECS rolls back to
-    the last completed deployment. Without the breaker ECS keeps trying: it stays IN_PROGRESS
-    while failedTasks grows.
+    the last completed deployment (its task definition and service registries). Without the
+    breaker ECS keeps trying: it stays IN_PROGRESS while failedTasks grows.
     """
     deployment.update(failedTasks=max(deployment["desiredCount"], 1), runningCount=0)
+    if stopped_reason:
+        # ECS gives the reason as the stopped task's stoppedReason; the emulator keeps no
+        # tasks for services, so a service event quotes it.
+        task_id = uuid.uuid4().hex
+        _event(
+            service, when, f"(service {service.name}) (task {task_id}) stopped: {stopped_reason}"
+        )
     breaker = (getattr(service, "deployment_configuration", None) or {}).get(
         "deploymentCircuitBreaker"
     ) or {}
@@ -186,6 +210,7 @@ def _fail(service: Service, deployment: Deployment, when: datetime) -> None:
     previous = next((d for d in service.deployments if d is not deployment), None)
     if not breaker.get("rollback") or previous is None:
         return
+    service.service_registries = copy.deepcopy(previous.get("_serviceRegistries", []))
     rollback = _new_deployment(
         service,
         previous["taskDefinition"],
@@ -200,6 +225,45 @@ def _fail(service: Service, deployment: Deployment, when: datetime) -> None:
     deployment["status"] = "ACTIVE"
     service.deployments = [rollback, deployment]
     service.task_definition = previous["taskDefinition"]
+
+
+def _pull_failure(backend: Backend, deployment: Deployment) -> str | None:
+    """The stoppedReason of a task whose image cannot be pulled, or None when all can be.
+
+    Amazon ECS Developer Guide, "CannotPullContainer task errors": a task whose image does
+    not exist in its registry stops with CannotPullContainerError before any container
+    starts; the message is the one Fargate gives for a missing tag or repository. Images
+    that contain UNPULLABLE_IMAGE_MARK stand for those.
+    """
+    if deployment.get("_rollback") or not deployment["taskDefinition"]:
+        return None  # a rollback returns to a deployment that completed
+    try:
+        task_definition = backend.describe_task_definition(deployment["taskDefinition"])
+    except TaskDefinitionNotFoundException:
+        return None
+    for container in task_definition.container_definitions:
+        image = str(container.get("image") or "")
+        if UNPULLABLE_IMAGE_MARK in image:
+            ref = _resolved_reference(image)
+            return (
+                "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+                f"failed to resolve ref {ref}: {ref}: not found"
+            )
+    return None
+
+
+def _resolved_reference(image: str) -> str:
+    """The image as the container runtime resolves it: Docker Hub's registry (and library/
+    for official images) when none is named, :latest when there is neither tag nor digest."""
+    name, at, digest = image.partition("@")
+    first, slash, _ = name.partition("/")
+    if not slash:
+        name = f"docker.io/library/{name}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        name = f"docker.io/{name}"
+    if not at and ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    return f"{name}{at}{digest}"
 
 
 def advance(backend: Backend, now: datetime) -> None:
@@ -229,10 +293,11 @@ def _advance_service(backend: Backend, service: Service, now: datetime) -> None:
             done_at = primary["createdAt"] + rollout
             if now < done_at:
                 break
-            if current.fail_rollouts and not primary.get("_rollback"):
+            stopped_reason = _pull_failure(backend, primary)
+            if stopped_reason or (current.fail_rollouts and not primary.get("_rollback")):
                 if primary["failedTasks"]:
                     break  # already failing, and ECS keeps trying
-                _fail(service, primary, done_at)
+                _fail(service, primary, done_at, stopped_reason)
             else:
                 _complete(service, primary, done_at)
     service.running_count = sum(d["runningCount"] for d in service.deployments)
@@ -325,8 +390,11 @@ def create_service(backend: Backend, params: dict[str, Any]) -> Service:
 def update_service(backend: Backend, params: dict[str, Any]) -> Service:
     """Amazon ECS API Reference, UpdateService: an INACTIVE (or DRAINING) service cannot be
     updated (ServiceNotActiveException); a new task definition, network configuration,
-    platform version, Service Connect configuration or forceNewDeployment starts a deployment
-    with the full task definition ARN; a new desiredCount alone does not.
+    platform version, Service Connect configuration, service registries or
+    forceNewDeployment starts a deployment with the full task definition ARN; a new
+    desiredCount alone does not. UpdateService.serviceRegistries: "You can remove existing
+    serviceRegistries by passing an empty list"; ServiceRegistry: "When you add, update, or
+    remove the service registries configuration, Amazon ECS starts a new deployment."
     """
     cluster = backend._get_cluster(params.get("cluster") or "default")
     service = backend._get_service(cluster.name, params["service"])
@@ -345,17 +413,21 @@ def update_service(backend: Backend, params: dict[str, Any]) -> Service:
             backend, cluster, sc_config, task_definition, _owner(service)
         )
     network = params.get("networkConfiguration")
+    registries = params.get("serviceRegistries")
     new_deployment = primary is not None and (
         td_arn != primary["taskDefinition"]
         or bool(params.get("forceNewDeployment"))
         or (connect is not None and connect.config != primary.get("serviceConnectConfiguration"))
         or (network is not None and network != service.network_configuration)
         or ("platformVersion" in params and params["platformVersion"] != service.platform_version)
+        or (registries is not None and registries != service.service_registries)
     )
     if network is not None:
         service.network_configuration = service._validate_network(network)
     if "platformVersion" in params:
         service.platform_version = params["platformVersion"]
+    if registries is not None:
+        service.service_registries = registries
     if params.get("desiredCount") is not None:
         _set_desired_count(service, params["desiredCount"])
     _keep_fields(service, params)
