@@ -94,7 +94,8 @@ def test_calls_are_named_from_the_signature_and_target() -> None:
             "HTTP_X_AMZ_TARGET": "AmazonEC2ContainerServiceV20141113.CreateService",
         }
     )
-    assert json_call == AwsCall("ecs", "CreateService", "eu-west-1", "json")
+    # The key id names the emulated account (strict rules look at its resources).
+    assert json_call == AwsCall("ecs", "CreateService", "eu-west-1", "json", "AK")
     body = b"Action=GetCallerIdentity&Version=2011-06-15"
     environ: dict[str, Any] = {
         "HTTP_AUTHORIZATION": auth.replace("/ecs/", "/sts/"),
@@ -102,6 +103,6 @@ def test_calls_are_named_from_the_signature_and_target() -> None:
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
     }
-    assert identify(environ) == AwsCall("sts", "GetCallerIdentity", "eu-west-1", "query")
+    assert identify(environ) == AwsCall("sts", "GetCallerIdentity", "eu-west-1", "query", "AK")
     assert environ["wsgi.input"].read() == body  # left for moto to read
     assert identify({"PATH_INFO": "/moto-api/reset"}) is None
