@@ -6,7 +6,7 @@ from typing import Any
 
 
 def default_network(ec2: Any) -> tuple[str, list[str]] | None:
-    vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
     if not vpcs:
         return None
     vpc_id: str = vpcs[0]["VpcId"]

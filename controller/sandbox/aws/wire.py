@@ -94,6 +94,15 @@ def error_response(
             ("x-amzn-ErrorType", code),
             ("x-amzn-RequestId", request_id),
         ]
+    elif call.service == "ec2":
+        # EC2's query protocol has an error document of its own (Amazon EC2 API Reference,
+        # "Error codes": Response > Errors > Error, and RequestID).
+        body = (
+            "<Response><Errors><Error>"
+            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
     else:
         fault = "Sender" if status < 500 else "Receiver"
         body = (

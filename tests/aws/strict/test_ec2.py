@@ -18,8 +18,11 @@ def test_describe_vpcs_refuses_an_unknown_filter(aws: LocalAws) -> None:
     for typo in ("is-defualt", "default", "tag"):
         filters = [{"Name": "state", "Values": ["available"]}, {"Name": typo, "Values": ["true"]}]
         error = refusal(partial(ec2.describe_vpcs, Filters=filters))
-        assert error["Code"] == "InvalidParameterValue"
-        assert error["Message"] == f"The filter '{typo}' is invalid"
+        # EC2's own error document: code and message, nothing more (no query-style Type).
+        assert error == {
+            "Code": "InvalidParameterValue",
+            "Message": f"The filter '{typo}' is invalid",
+        }
 
     for name in ("is-default", "isDefault"):  # the reference's name, and the one it had before
         vpcs = ec2.describe_vpcs(Filters=[{"Name": name, "Values": ["true"]}])["Vpcs"]
