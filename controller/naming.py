@@ -130,6 +130,10 @@ def resource_tags(owner: Owner, names: Names, *user_tags: dict[str, str]) -> dic
     return tags
 
 
+# Amazon ECS API Reference, Tag: at most 50 tags per resource (Cloud Map allows the same).
+MAX_TAGS = 50
+
+
 def client_token(uid: str, salt: str = "") -> str:
     """An idempotency token (ECS clientToken: at most 36 ASCII characters)."""
     import hashlib

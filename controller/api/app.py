@@ -20,10 +20,16 @@ from .common import (
 
 def tag_keys_rule() -> Rule:
     return Rule(
-        cel="!has(self.tags) || self.tags.all(k, size(k) <= 128 && !k.startsWith('aws:'))",
+        # Amazon ECS API Reference, Tag: keys 1-128 and values 0-256 characters; the prefix
+        # aws: is reserved "in any upper or lowercase combination".
+        cel="!has(self.tags) || self.tags.all(k, size(k) <= 128 && size(self.tags[k]) <= 256 "
+        "&& !k.lowerAscii().startsWith('aws:'))",
         message="tag keys must be at most 128 characters and must not start with 'aws:' "
-        "(reserved by AWS)",
-        check=lambda m: all(len(k) <= 128 and not k.startswith("aws:") for k in m.tags),
+        "(reserved by AWS, in any case); values at most 256 characters",
+        check=lambda m: all(
+            len(k) <= 128 and len(v) <= 256 and not k.lower().startswith("aws:")
+            for k, v in m.tags.items()
+        ),
         field_path=".tags",
     )
 

@@ -236,7 +236,7 @@ class HealthCheck(Model):
         max_length=64,
     )
     interval: int = Field(10, description="Seconds between checks (5-300).", ge=5, le=300)
-    timeout: int = Field(5, description="Seconds before a check fails (2-120).", ge=2, le=120)
+    timeout: int = Field(5, description="Seconds before a check fails (2-60).", ge=2, le=60)
     retries: int = Field(2, description="Failures before unhealthy (1-10).", ge=1, le=10)
     start_period: int = Field(
         0, description="Grace seconds after start before failures count (0-300).", ge=0, le=300

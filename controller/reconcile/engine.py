@@ -19,7 +19,7 @@ import pydantic
 
 from ..aws.clients import ClientFactory
 from ..aws.pacing import current_caller
-from ..naming import Owner
+from ..naming import MAX_TAGS, Names, Owner, resource_tags
 from .conditions import READY, SYNCED, Cond, find, merge_conditions, now_rfc3339
 from .errors import ReconcileError, Retryable, Terminal, Waiting, classify
 from .kube import KubeGateway
@@ -137,6 +137,19 @@ class Context:
         that a repeat of the same idempotent call would return again after a restart."""
         self.unsaved.update(fields)
         _deep_merge(self.resource.status, fields)
+
+    def tags_for(self, names: Names, *user_tags: dict[str, str]) -> dict[str, str]:
+        """The tags of an AWS resource of this object (see naming.resource_tags); more than
+        AWS takes per resource is a spec error, said before any AWS call."""
+        tags = resource_tags(self.owner, names, *user_tags)
+        if len(tags) > MAX_TAGS:
+            raise Terminal(
+                "TooManyTags",
+                f"this resource's AWS tags come to {len(tags)} (the app's, the "
+                "environment's and the service's spec.tags, and kopilot's own ownership "
+                f"tags); AWS takes at most {MAX_TAGS} per resource: remove some spec.tags",
+            )
+        return tags
 
     def event(self, reason: str, message: str, warning: bool = False) -> None:
         self.events_posted += 1

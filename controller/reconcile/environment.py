@@ -9,7 +9,7 @@ from typing import Any
 from ..api.app import EcsAppSpec, app_name
 from ..api.environment import EcsEnvironmentSpec
 from ..aws import cloudmap, ec2, ecs
-from ..naming import Names, holder_of, owner_of, resource_tags
+from ..naming import Names, holder_of, owner_of
 from .conditions import is_true
 from .engine import Context, Outcome
 from .errors import Retryable, Terminal, Waiting
@@ -44,7 +44,7 @@ class EnvironmentManager:
 
     def reconcile(self, ctx: Context, spec: EcsEnvironmentSpec) -> Outcome:
         names, app_tags = environment_names(ctx, spec)
-        tags = resource_tags(ctx.owner, names, app_tags, spec.tags)
+        tags = ctx.tags_for(names, app_tags, spec.tags)
         sd = ctx.clients.client("servicediscovery", spec.region, spec.role_arn)
         ecs_client = ctx.clients.client("ecs", spec.region, spec.role_arn)
 

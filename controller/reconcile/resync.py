@@ -48,9 +48,6 @@ def resync_environment_services(
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)
     shared: dict[str, Any] = {"environment": env, "app": app}
-    discovery_ids = _discovery_ids(clients, spec, status)
-    if discovery_ids is not None:
-        shared["discoveryIds"] = discovery_ids
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
     for page in kube.pages("EcsService", namespace):
@@ -59,6 +56,8 @@ def resync_environment_services(
                 continue
             if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
                 continue  # the delete handler, or its own handler, is at work on it
+            if "discoveryIds" not in shared:  # listed once, and only with services to check
+                shared["discoveryIds"] = _discovery_ids(clients, spec, status)
             try:
                 parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
             except pydantic.ValidationError:
@@ -100,6 +99,7 @@ def _reconcile(engine: Engine, namespace: str, item: dict[str, Any], hints: dict
 def _discovery_ids(
     clients: ClientFactory, spec: EcsEnvironmentSpec, status: dict[str, Any]
 ) -> frozenset[str] | None:
+    # None (an HTTP namespace, no Service Discovery) tells the services not to check.
     """The ids of the Cloud Map services in the environment's DNS namespace, so a Service
     Discovery service deleted outside kopilot is seen and made again: one ListServices
     per 100 Cloud Map services per pass (each service with both has two: {svc}, {svc}-sc)."""

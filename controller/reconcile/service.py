@@ -18,7 +18,7 @@ from ..api.environment import EcsEnvironmentSpec
 from ..api.service import EcsServiceSpec
 from ..aws import cloudmap, ecs
 from ..aws.coalesce import ServiceDescriber
-from ..naming import Names, client_token, holder_of, owner_of, resource_tags
+from ..naming import Names, client_token, holder_of, owner_of
 from ..observe.service import (
     is_ready,
     observed_service,
@@ -146,7 +146,7 @@ class ServiceManager:
             security_groups=tuple(network.get("securityGroups", ())),
             assign_public_ip=bool(network.get("assignPublicIp", False)),
             execution_role_arn=env_spec.execution_role_arn,
-            tags=resource_tags(ctx.owner, names, app_tags, env_spec.tags, spec.tags),
+            tags=ctx.tags_for(names, app_tags, env_spec.tags, spec.tags),
         )
         if not (spec.execution_role_arn or service_ctx.execution_role_arn):
             # Every task sends its logs with awslogs, which Fargate refuses without one.

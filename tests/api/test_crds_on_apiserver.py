@@ -372,6 +372,24 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     ("app-name", "EcsApp", {"name": "Kudos App"}, 'spec.name: Invalid value: "Kudos App"'),
     ("blank-image", "EcsService", {"image": " "}, 'spec.image: Invalid value: " "'),
+    (
+        "tag-prefix-any-case",
+        "EcsService",
+        {"tags": {"AWS:team": "x"}},
+        'spec.tags: Invalid value: "object": tag keys must be at most 128 characters',
+    ),
+    (
+        "tag-value-too-long",
+        "EcsEnvironment",
+        {"tags": {"team": "x" * 257}},
+        "values at most 256 characters",
+    ),
+    (
+        "health-check-timeout",
+        "EcsService",
+        {"healthCheck": {"command": ["CMD", "true"], "timeout": 61}},
+        "spec.healthCheck.timeout: Invalid value: 61",
+    ),
     ("padded-image", "EcsService", {"image": "nginx:1 "}, 'spec.image: Invalid value: "nginx:1 "'),
 ]
 
