@@ -74,3 +74,14 @@ def wait_steady(aws: LocalAws, ecs: Any, cluster: str, service: str) -> dict[str
         lambda: describe(ecs, cluster, service),
         until=lambda s: primary(s)["rolloutState"] != "IN_PROGRESS",
     )
+
+
+def network(aws: LocalAws) -> dict[str, Any]:
+    """The networkConfiguration of a service in the default VPC: ECS refuses a service of an
+    awsvpc task definition (register_web's) without one."""
+    ec2 = aws.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
+    return {
+        "awsvpcConfiguration": {"subnets": sorted(s["SubnetId"] for s in subnets["Subnets"])[:2]}
+    }

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from tests.aws.builders import (
     describe,
     http_namespace,
+    network,
     primary,
     register_web,
     service_connect,
@@ -39,7 +40,11 @@ def test_service_connect_is_kept_on_the_primary_deployment_with_its_resources(
     ecs, sd, namespace = _world(aws)
     config = service_connect("apps", ("http", "api"))
     ecs.create_service(
-        cluster="c", serviceName="web", taskDefinition="web", serviceConnectConfiguration=config
+        cluster="c",
+        serviceName="web",
+        taskDefinition="web",
+        serviceConnectConfiguration=config,
+        networkConfiguration=network(aws),
     )
     service = describe(ecs, "c", "web")
     assert "serviceConnectConfiguration" not in service  # only on deployments, as in AWS
@@ -64,6 +69,7 @@ def test_discovery_name_defaults_to_the_port_name(aws: LocalAws) -> None:
         serviceName="web",
         taskDefinition="web",
         serviceConnectConfiguration=service_connect("apps", ("http", None)),
+        networkConfiguration=network(aws),
     )
     resources = primary(describe(ecs, "c", "web"))["serviceConnectResources"]
     assert [r["discoveryName"] for r in resources] == ["http"]
@@ -78,6 +84,7 @@ def test_namespace_is_found_by_name_or_by_arn(aws: LocalAws) -> None:
             serviceName=service,
             taskDefinition="web",
             serviceConnectConfiguration=service_connect(ref, ("http", discovery)),
+            networkConfiguration=network(aws),
         )
     assert sorted(_cloudmap_services(sd, namespace["Id"])) == ["a-api", "b-api"]
 
@@ -90,6 +97,7 @@ def test_unknown_namespace_is_refused_and_nothing_is_created(aws: LocalAws) -> N
             serviceName="web",
             taskDefinition="web",
             serviceConnectConfiguration=service_connect("nowhere", ("http", "api")),
+            networkConfiguration=network(aws),
         )
     assert caught.value.response["Error"] == {
         "Code": "NamespaceNotFoundException",
@@ -109,6 +117,7 @@ def test_a_namespace_still_being_created_is_not_found(aws: LocalAws) -> None:
             serviceName="web",
             taskDefinition="web",
             serviceConnectConfiguration=service_connect("later", ("http", "api")),
+            networkConfiguration=network(aws),
         )
     assert caught.value.response["Error"]["Code"] == "NamespaceNotFoundException"
 
@@ -120,6 +129,7 @@ def test_a_discovery_name_in_use_in_the_namespace_is_refused(aws: LocalAws) -> N
         serviceName="a",
         taskDefinition="web",
         serviceConnectConfiguration=service_connect("apps", ("http", "api")),
+        networkConfiguration=network(aws),
     )
     sd.create_service(Name="db", NamespaceId=namespace["Id"])  # not made by ECS
     for discovery in ("api", "db"):
@@ -129,6 +139,7 @@ def test_a_discovery_name_in_use_in_the_namespace_is_refused(aws: LocalAws) -> N
                 serviceName=f"b-{discovery}",
                 taskDefinition="web",
                 serviceConnectConfiguration=service_connect("apps", ("http", discovery)),
+                networkConfiguration=network(aws),
             )
         assert caught.value.response["Error"] == {
             "Code": "InvalidParameterException",
@@ -145,6 +156,7 @@ def test_port_name_must_name_a_port_mapping_of_the_task_definition(aws: LocalAws
             serviceName="web",
             taskDefinition="web",
             serviceConnectConfiguration=service_connect("apps", ("grpc", "api")),
+            networkConfiguration=network(aws),
         )
     assert caught.value.response["Error"]["Code"] == "InvalidParameterException"
     assert "portName 'grpc'" in caught.value.response["Error"]["Message"]
@@ -159,6 +171,7 @@ def test_changing_service_connect_starts_a_new_deployment(aws: LocalAws) -> None
         serviceName="web",
         taskDefinition="web",
         serviceConnectConfiguration=old_config,
+        networkConfiguration=network(aws),
     )
     aws.settings(rollout_seconds=60)
     new_config = service_connect("apps", ("http", "api-v2"))
@@ -179,7 +192,11 @@ def test_a_new_task_definition_keeps_the_service_connect_configuration(aws: Loca
     ecs, _, _ = _world(aws)
     config = service_connect("apps", ("http", "api"))
     ecs.create_service(
-        cluster="c", serviceName="web", taskDefinition="web", serviceConnectConfiguration=config
+        cluster="c",
+        serviceName="web",
+        taskDefinition="web",
+        serviceConnectConfiguration=config,
+        networkConfiguration=network(aws),
     )
     register_web(ecs, image="nginx:2")
     ecs.update_service(cluster="c", service="web", taskDefinition="web")
@@ -199,6 +216,7 @@ def test_the_cloud_map_services_go_with_the_ecs_service(aws: LocalAws) -> None:
         serviceName="web",
         taskDefinition="web",
         serviceConnectConfiguration=service_connect("apps", ("http", "api")),
+        networkConfiguration=network(aws),
     )
     with pytest.raises(ClientError) as caught:
         sd.delete_namespace(Id=namespace["Id"])
@@ -218,8 +236,21 @@ def test_the_cluster_default_namespace_serves_when_the_service_names_none(
     ecs, sd, namespace = _world(aws)
     ecs.create_cluster(clusterName="d", serviceConnectDefaults={"namespace": "apps"})
     register_web(ecs)
-    config = {"enabled": True, "services": [{"portName": "http", "discoveryName": "api"}]}
+    config = {
+        "enabled": True,
+        "services": [
+            {
+                "portName": "http",
+                "discoveryName": "api",
+                "clientAliases": [{"port": 80, "dnsName": "api"}],
+            }
+        ],
+    }
     ecs.create_service(
-        cluster="d", serviceName="web", taskDefinition="web", serviceConnectConfiguration=config
+        cluster="d",
+        serviceName="web",
+        taskDefinition="web",
+        serviceConnectConfiguration=config,
+        networkConfiguration=network(aws),
     )
     assert list(_cloudmap_services(sd, namespace["Id"])) == ["api"]

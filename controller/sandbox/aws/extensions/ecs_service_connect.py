@@ -1,10 +1,9 @@
 """ECS Service Connect: the namespace it names, and the Cloud Map services ECS makes for it.
 
 Amazon ECS API Reference, ServiceConnectConfiguration.namespace: "The namespace name or full
-Amazon Resource Name (ARN) of the Cloud Map namespace"; ServiceConnectService.portName must
-name a port mapping of the task definition; ServiceConnectService.discoveryName: "the name of
-the new Cloud Map service that Amazon ECS creates for this Amazon ECS service. This must be
-unique within the Cloud Map namespace" and defaults to the portName.
+Amazon Resource Name (ARN) of the Cloud Map namespace"; ServiceConnectService.discoveryName:
+"the name of the new Cloud Map service that Amazon ECS creates for this Amazon ECS service.
+This must be unique within the Cloud Map namespace" and defaults to the portName.
 """
 
 from __future__ import annotations
@@ -41,7 +40,9 @@ def plan(
     ecs_backend: Any, cluster: Any, config: dict[str, Any], task_definition: Any, owner: str
 ) -> ServiceConnectPlan:
     """Check a serviceConnectConfiguration for the ECS service `owner` ("cluster:service");
-    changes nothing, so a refused request leaves no Cloud Map service behind."""
+    changes nothing, so a refused request leaves no Cloud Map service behind. Whether each
+    portName names a port mapping of `task_definition` is the strict rule
+    ecs.service-connect-port-name, checked before the request gets here."""
     if not config.get("enabled"):
         return ServiceConnectPlan(config)
     ref = config.get("namespace") or (cluster.service_connect_defaults or {}).get("namespace")
@@ -53,20 +54,9 @@ def plan(
     namespace = find_namespace(cloudmap, ref)
     if namespace is None:
         raise NamespaceNotFoundException(f"Failed to retrieve namespace for {ref}")
-    port_names = {
-        mapping.get("name")
-        for container in (task_definition.container_definitions if task_definition else [])
-        for mapping in container.get("portMappings") or []
-    }
     names: list[str] = []
     for entry in config.get("services") or []:
-        port_name = entry.get("portName")
-        if port_name not in port_names:
-            raise InvalidParameterException(
-                f"The portName '{port_name}' does not match the name of a port mapping "
-                "in the task definition."
-            )
-        name = entry.get("discoveryName") or port_name
+        name = entry.get("discoveryName") or entry.get("portName")
         holder = _cloudmap_service(cloudmap, namespace.id, name)
         if holder is not None and getattr(holder, "ecs_owner", None) != owner:
             raise InvalidParameterException(f"SC service is already used by {namespace.arn}")
