@@ -32,8 +32,12 @@ RESERVED_VARIABLES = (
     "COPILOT_SERVICE_DISCOVERY_ENDPOINT",
 )
 ALIAS_VARIABLES = ("COPILOT_SERVICE_NAME", "COPILOT_ENVIRONMENT_NAME", "COPILOT_APPLICATION_NAME")
-_ALIAS_LABEL = r"([a-z0-9-]|\$\{COPILOT_(SERVICE|ENVIRONMENT|APPLICATION)_NAME\})+"
-ALIAS_PATTERN = rf"^{_ALIAS_LABEL}(\.{_ALIAS_LABEL})*$"
+_ALIAS_VARIABLE = r"\$\{COPILOT_(SERVICE|ENVIRONMENT|APPLICATION)_NAME\}"
+_ALIAS_LABEL = rf"([a-z0-9-]|{_ALIAS_VARIABLE})+"
+# Amazon ECS API Reference, ServiceConnectClientAlias.dnsName: at most 127 characters, not
+# starting with a hyphen.
+ALIAS_PATTERN = rf"^([a-z0-9]|{_ALIAS_VARIABLE})([a-z0-9-]|{_ALIAS_VARIABLE})*(\.{_ALIAS_LABEL})*$"
+ALIAS_MAX = 127
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SECRET_ARN_PATTERN = (
     r"^arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]+:[0-9]{12}:(parameter/|secret:).+$"
@@ -170,7 +174,7 @@ class Connect(Model):
         "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}.${COPILOT_APPLICATION_NAME}.local "
         "keeps a Service Discovery name working after the move to Service Connect.",
         pattern=ALIAS_PATTERN,
-        max_length=253,
+        max_length=ALIAS_MAX,
     )
     client_port: int | None = Field(
         None,

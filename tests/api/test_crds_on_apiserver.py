@@ -373,6 +373,12 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("app-name", "EcsApp", {"name": "Kudos App"}, 'spec.name: Invalid value: "Kudos App"'),
     ("blank-image", "EcsService", {"image": " "}, 'spec.image: Invalid value: " "'),
     (
+        "alias-leading-hyphen",
+        "EcsService",
+        {"network": {"connect": {"alias": "-api"}}},
+        'spec.network.connect.alias: Invalid value: "-api"',
+    ),
+    (
         "tag-prefix-any-case",
         "EcsService",
         {"tags": {"AWS:team": "x"}},
