@@ -222,9 +222,12 @@ def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
             "ecs:DescribeServices",
             "servicediscovery:GetNamespace",
             "servicediscovery:ListTagsForResource",
+            "servicediscovery:ListServices",
         )
     }
     assert per_service == set()
+    # The namespace's 50 Cloud Map services ({svc}, {svc}-sc) fit one ListServices page.
+    assert calls.get("servicediscovery:ListServices", 0) <= passes + 1
 
     # A restart over the converged world: the environment's resume describes its services
     # in batches, and status.taskDefinitionDigest spares describing each revision.
@@ -423,6 +426,7 @@ def test_old_revisions_beyond_five_are_deregistered_but_never_someone_elses(
         for k in (
             "family",
             "containerDefinitions",
+            "executionRoleArn",
             "cpu",
             "memory",
             "networkMode",
