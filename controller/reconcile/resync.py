@@ -99,10 +99,10 @@ def _reconcile(engine: Engine, namespace: str, item: dict[str, Any], hints: dict
 def _discovery_ids(
     clients: ClientFactory, spec: EcsEnvironmentSpec, status: dict[str, Any]
 ) -> frozenset[str] | None:
-    # None (an HTTP namespace, no Service Discovery) tells the services not to check.
     """The ids of the Cloud Map services in the environment's DNS namespace, so a Service
     Discovery service deleted outside kopilot is seen and made again: one ListServices
-    per 100 Cloud Map services per pass (each service with both has two: {svc}, {svc}-sc)."""
+    per 100 Cloud Map services per pass (each service with both has two: {svc}, {svc}-sc).
+    None (an HTTP namespace has no Service Discovery) tells the services not to check."""
     namespace = status.get("namespace") or {}
     if not namespace.get("id") or namespace.get("type", "DNS_PRIVATE") != "DNS_PRIVATE":
         return None

@@ -33,6 +33,7 @@ from ..render.service import (
     create_service_request,
     desired_service,
     endpoints,
+    service_discovery_enabled,
     service_discovery_service_request,
     task_definition_request,
 )
@@ -364,6 +365,8 @@ class ServiceManager:
     def _service_discovery(
         self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any
     ) -> str | None:
+        if not service_discovery_enabled(spec, sctx):
+            return None  # off: a registration left from before is removed at deletion
         recorded = ctx.resource.status.get("serviceDiscoveryArn")
         recorded_id = ctx.resource.status.get("serviceDiscoveryId")
         request_id = f"{ctx.resource.uid}-sd"
@@ -378,11 +381,11 @@ class ServiceManager:
                 warning=True,
             )
             recorded = None
-        request = service_discovery_service_request(spec, sctx, request_id)
-        if request is None:
-            return None  # off: a registration left from before is removed at deletion
         if recorded:
             return str(recorded)
+        request = service_discovery_service_request(spec, sctx, request_id)
+        if request is None:  # not reached: Service Discovery is on
+            return None
         # Create straight away: our CreatorRequestId makes a repeat return the same service,
         # and only a name taken by someone else needs a look-up (listing the namespace's
         # services first would cost pages of reads per service).

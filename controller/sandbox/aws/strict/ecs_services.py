@@ -33,6 +33,10 @@ PORT_MAX = 65535
 def task_definition(request: Request) -> Any:
     """The task definition the service will run: the one named in the request, else (an
     update) the service's current one; None when neither can be found."""
+    return request.once("task_definition", lambda: _find_task_definition(request))
+
+
+def _find_task_definition(request: Request) -> Any:
     ecs = request.ecs
     ref = request.get("taskDefinition")
     if ref is None and request.call.operation == "UpdateService":
@@ -47,6 +51,11 @@ def task_definition(request: Request) -> Any:
 
 
 def _service(request: Request) -> Any:
+    """The service an UpdateService names (moto looks it up among all services)."""
+    return request.once("service", lambda: _find_service(request))
+
+
+def _find_service(request: Request) -> Any:
     try:
         return request.ecs._get_service(
             request.get("cluster") or "default", request.get("service") or ""

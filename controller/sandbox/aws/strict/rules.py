@@ -50,6 +50,8 @@ class Request:
     call: AwsCall
     params: dict[str, Any]
     account_id: str
+    # What several rules of one request look up (a task definition, the service): once.
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_body(cls, call: AwsCall, body: bytes, account_id: str) -> Request:
@@ -65,6 +67,12 @@ class Request:
         else:
             params = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         return cls(call, params, account_id)
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` the first time `key` is asked for in this request, then its value."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @cached_property
     def ecs(self) -> Any:
@@ -98,6 +106,8 @@ class Request:
 
 
 RULES: list[Rule] = []
+# The rules of each operation, in declaration order: a request looks at its own only.
+_BY_OPERATION: dict[str, list[Rule]] = {}
 
 
 def rule(
@@ -115,7 +125,10 @@ def rule(
     def register(check: Check) -> Check:
         if any(existing.id == id for existing in RULES):
             raise ValueError(f"rule {id} is declared twice")
-        RULES.append(Rule(id, operations, code, summary, source, test, check, status))
+        declared = Rule(id, operations, code, summary, source, test, check, status)
+        RULES.append(declared)
+        for operation in operations:
+            _BY_OPERATION.setdefault(operation, []).append(declared)
         return check
 
     return register
@@ -123,11 +136,10 @@ def rule(
 
 def check(request: Request) -> Refusal | None:
     """The first rule the request breaks, or None."""
-    for candidate in RULES:
-        if request.call.name in candidate.operations:
-            message = candidate.check(request)
-            if message is not None:
-                return Refusal(candidate, message)
+    for candidate in _BY_OPERATION.get(request.call.name, ()):
+        message = candidate.check(request)
+        if message is not None:
+            return Refusal(candidate, message)
     return None
 
 
@@ -163,7 +175,7 @@ def _page_title(url: str) -> str:
 
 def validate(call: AwsCall, environ: dict[str, Any]) -> tuple[int, str, str] | None:
     """The middleware's validator: (status, code, message) of the first refusal, or None."""
-    if not any(call.name in r.operations for r in RULES):
+    if call.name not in _BY_OPERATION:
         return None
     from moto.iam.models import get_account_id_from
 
