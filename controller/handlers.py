@@ -54,7 +54,8 @@ def _raise_for(result: Result) -> None:
         raise kopf.PermanentError(result.message)
 
 
-ChildResync = Callable[[str, str], int]  # (namespace, environment name) -> services visited
+# (namespace, environment name, what the environment's pass read) -> services visited
+ChildResync = Callable[[str, str, dict[str, Any]], int]
 
 
 async def converge(
@@ -127,7 +128,7 @@ def _register_kind(
     resource = (GROUP, VERSION, plural)
     interval = timing.app_status_seconds if kind == "EcsApp" else timing.resync_seconds
 
-    async def reconcile(body: kopf.Body, retry: int) -> None:
+    async def reconcile(body: kopf.Body, retry: int) -> Result:
         # While a handler converges an object (waits included), resyncs leave it alone: they
         # would work from an older view of its status and add nothing.
         keys: list[Hashable] = [object_key(body["metadata"]["uid"])]
@@ -138,6 +139,7 @@ def _register_kind(
             result = await converge(engine, waits, timing, kind, body, retry)
             hold.ready = result.ready
         _raise_for(result)
+        return result
 
     @kopf.on.create(*resource, registry=registry, id="reconcile")
     @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec")
@@ -150,12 +152,14 @@ def _register_kind(
         which describes all of them in batches; everything else is reconciled now."""
         if kind == "EcsService" and settled(body):
             return
-        await reconcile(body, retry)
+        result = await reconcile(body, retry)
         if resync_children is not None:
             # Its timer's first tick may come while this first pass over the services runs:
             # it stands aside (one pass over them at a time).
             with waits.wakeups.converging_on(object_key(meta["uid"])):
-                await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
+                await asyncio.to_thread(
+                    resync_children, meta["namespace"], meta["name"], result.reads
+                )
 
     if kind == "EcsService":
         # No timer: services are resynced by their environment, in batched reads.
@@ -171,9 +175,9 @@ def _register_kind(
             return  # its handler is at work; the next tick comes anyway
         # A resync that must look again soon (an operation in progress) is not an error:
         # the next tick comes anyway. Terminal errors stay on the conditions.
-        await asyncio.to_thread(engine.reconcile, kind, body, "resync")
+        result = await asyncio.to_thread(engine.reconcile, kind, body, "resync")
         if resync_children is not None:
-            await asyncio.to_thread(resync_children, meta["namespace"], meta["name"])
+            await asyncio.to_thread(resync_children, meta["namespace"], meta["name"], result.reads)
 
     _register_deletion(registry, engine, kind, resource)
 

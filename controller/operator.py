@@ -18,7 +18,7 @@ from .reconcile.app import AppManager
 from .reconcile.engine import Engine
 from .reconcile.environment import EnvironmentManager
 from .reconcile.kube import KubeGateway
-from .reconcile.resync import resync_environment_services
+from .reconcile.resync import CloudMapListings, resync_environment_services
 from .reconcile.rollouts import RolloutWatcher
 from .reconcile.service import ServiceManager
 from .reconcile.waiting import Wakeups, object_key
@@ -65,6 +65,7 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
             kube,
             clients,
             busy=lambda uid: wakeups.converging(object_key(uid)),
+            listings=CloudMapListings(),
         ),
     )
 

@@ -14,6 +14,9 @@ from .conditions import is_true
 from .engine import Context, Outcome
 from .errors import Retryable, Terminal, Waiting
 
+# Context.reads key: the namespace's ServiceCount, as the environment's pass read it.
+SERVICE_COUNT_READ = "namespaceServiceCount"
+
 NAMESPACE_POLL_SECONDS = 2.0
 
 
@@ -131,6 +134,8 @@ class EnvironmentManager:
         if recorded.get("id"):
             found = cloudmap.get_namespace(sd, recorded["id"])
             if found is not None:
+                # Its services' resync lists them only when this count moved (see resync).
+                ctx.reads[SERVICE_COUNT_READ] = found.get("ServiceCount")
                 # GetNamespace carries no tags: re-read them only when the wanted set changed.
                 if recorded.get("tagsHash") != _digest(tags):
                     self._tag_if_needed(sd, found["Arn"], tags)

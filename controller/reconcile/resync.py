@@ -4,8 +4,10 @@ A service's drift can only be seen by asking ECS, and DescribeServices takes 10 
 per call. So services have no timer of their own: the environment's resync describes all
 of its services in batches and hands each service's description (and the environment and
 app it already read) to that service's reconcile. A no-op pass over N services costs
-ceil(N/10) DescribeServices calls, one ListServices per 100 Cloud Map services of the
-namespace (to see a Service Discovery service deleted outside kopilot), and no writes.
+ceil(N/10) DescribeServices calls and no writes. To see a Service Discovery service
+deleted outside kopilot, the namespace's Cloud Map services are listed (100 a page) when
+the namespace's ServiceCount, which the environment's pass reads anyway, has moved since
+the last listing, and at least every LIST_AT_LEAST_EVERY passes.
 Services are listed a page at a time, so a pass holds a page of them in memory, not all.
 """
 
@@ -23,9 +25,35 @@ from ..aws import cloudmap, ecs
 from ..aws.clients import ClientFactory
 from .conditions import is_true
 from .engine import Engine
+from .environment import SERVICE_COUNT_READ
 from .kube import KubeGateway
 
 log = logging.getLogger("kopilot.resync")
+
+
+# A delete and a create between two passes can leave a namespace's ServiceCount where it
+# was: a listing at least this often (once an hour at the default 5 min resync) sees it.
+LIST_AT_LEAST_EVERY = 12
+
+
+class CloudMapListings:
+    """When to list a namespace's Cloud Map services, and what the last listing counted."""
+
+    def __init__(self, at_least_every: int = LIST_AT_LEAST_EVERY) -> None:
+        self._at_least_every = at_least_every
+        self._last: dict[str, tuple[int, int]] = {}  # namespace id -> (count, passes since)
+
+    def due(self, namespace_id: str, count: int | None) -> bool:
+        """Whether this pass lists; a pass that does not counts towards the next that must."""
+        last = self._last.get(namespace_id)
+        if count is None or last is None or last[0] != count or last[1] + 1 >= self._at_least_every:
+            return True
+        self._last[namespace_id] = (count, last[1] + 1)
+        return False
+
+    def listed(self, namespace_id: str, count: int | None) -> None:
+        if count is not None:
+            self._last[namespace_id] = (count, 0)
 
 
 def resync_environment_services(
@@ -34,7 +62,9 @@ def resync_environment_services(
     clients: ClientFactory,
     namespace: str,
     env_name: str,
+    reads: dict[str, Any] | None = None,
     busy: Callable[[str], bool] = lambda uid: False,
+    listings: CloudMapListings | None = None,
 ) -> int:
     """Reconcile every EcsService of this environment; returns how many were visited.
     Services that are `busy` (their own handler is converging them) are left out."""
@@ -57,7 +87,8 @@ def resync_environment_services(
             if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
                 continue  # the delete handler, or its own handler, is at work on it
             if "discoveryIds" not in shared:  # listed once, and only with services to check
-                shared["discoveryIds"] = _discovery_ids(clients, spec, status)
+                count = (reads or {}).get(SERVICE_COUNT_READ)
+                shared["discoveryIds"] = _discovery_ids(clients, spec, status, count, listings)
             try:
                 parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
             except pydantic.ValidationError:
@@ -97,14 +128,25 @@ def _reconcile(engine: Engine, namespace: str, item: dict[str, Any], hints: dict
 
 
 def _discovery_ids(
-    clients: ClientFactory, spec: EcsEnvironmentSpec, status: dict[str, Any]
+    clients: ClientFactory,
+    spec: EcsEnvironmentSpec,
+    status: dict[str, Any],
+    count: int | None,
+    listings: CloudMapListings | None,
 ) -> frozenset[str] | None:
     """The ids of the Cloud Map services in the environment's DNS namespace, so a Service
-    Discovery service deleted outside kopilot is seen and made again: one ListServices
-    per 100 Cloud Map services per pass (each service with both has two: {svc}, {svc}-sc).
-    None (an HTTP namespace has no Service Discovery) tells the services not to check."""
+    Discovery service deleted outside kopilot is seen and made again: one ListServices per
+    100 Cloud Map services (each service with both has two: {svc}, {svc}-sc) when a listing
+    is due. None (not due, or an HTTP namespace: no Service Discovery) tells the services
+    not to check."""
     namespace = status.get("namespace") or {}
-    if not namespace.get("id") or namespace.get("type", "DNS_PRIVATE") != "DNS_PRIVATE":
+    namespace_id = namespace.get("id")
+    if not namespace_id or namespace.get("type", "DNS_PRIVATE") != "DNS_PRIVATE":
+        return None
+    if listings is not None and not listings.due(namespace_id, count):
         return None
     sd = clients.client("servicediscovery", spec.region, spec.role_arn)
-    return frozenset(str(s["Id"]) for s in cloudmap.services_in(sd, namespace["id"]))
+    ids = frozenset(str(s["Id"]) for s in cloudmap.services_in(sd, namespace_id))
+    if listings is not None:
+        listings.listed(namespace_id, count)
+    return ids

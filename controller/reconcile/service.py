@@ -45,6 +45,8 @@ from .rollouts import RolloutTicket
 from .waiting import environment_key
 
 PROCESS_STARTED = datetime.now(UTC)
+# The field manager of kopf's own writes (the finalizer), as managedFields names it.
+KOPF_FIELD_MANAGER = "kopf"
 # Cloud Map API Reference, CreateService.CreatorRequestId: at most 64 characters.
 CREATOR_REQUEST_ID_MAX = 64
 ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
@@ -338,7 +340,7 @@ class ServiceManager:
             if family in self._families_seen:
                 return None
             self._families_seen.add(family)
-        if not _created_before(ctx, PROCESS_STARTED):
+        if not _handled_before(ctx, PROCESS_STARTED):
             return None
         for arn in ecs.task_definition_revisions(client, family)[:1]:
             definition, tags = ecs.describe_task_definition_and_tags(client, arn)
@@ -650,8 +652,24 @@ def _deleted_out_of_band(ctx: Context, sd: Any, service_id: str) -> bool:
     return cloudmap.get_service(sd, service_id) is None
 
 
-def _created_before(ctx: Context, moment: datetime) -> bool:
-    created = ((ctx.resource.body or {}).get("metadata") or {}).get("creationTimestamp")
-    if not created:
+def _handled_before(ctx: Context, moment: datetime) -> bool:
+    """Whether an operator worked on the object before `moment`. kopf adds its finalizer
+    before the first handler runs, and the operator writes status: both are in
+    managedFields with a time (to the second, so a write in the same second counts). An
+    object applied before the start but first handled by this process has none of them."""
+    metadata = (ctx.resource.body or {}).get("metadata") or {}
+    entries = metadata.get("managedFields")
+    if entries is None:  # not in this body (a resync's page): judge by its age
+        return _before(metadata.get("creationTimestamp"), moment)
+    return any(
+        _before(entry.get("time"), moment)
+        for entry in entries
+        if entry.get("manager") == KOPF_FIELD_MANAGER or entry.get("subresource") == "status"
+    )
+
+
+def _before(timestamp: Any, moment: datetime) -> bool:
+    if not timestamp:
         return True  # unknown: assume it may be
-    return datetime.fromisoformat(str(created).replace("Z", "+00:00")) < moment
+    at = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+    return at <= moment.replace(microsecond=0)

@@ -76,12 +76,26 @@ def wait_steady(aws: LocalAws, ecs: Any, cluster: str, service: str) -> dict[str
     )
 
 
+def default_network(aws: LocalAws) -> tuple[str, list[str]]:
+    """The default VPC of the emulated Region and its default subnets."""
+    ec2 = aws.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
+    return vpc["VpcId"], sorted(s["SubnetId"] for s in subnets["Subnets"])
+
+
 def network(aws: LocalAws) -> dict[str, Any]:
     """The networkConfiguration of a service in the default VPC: ECS refuses a service of an
     awsvpc task definition (register_web's) without one."""
-    ec2 = aws.client("ec2")
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
-    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
-    return {
-        "awsvpcConfiguration": {"subnets": sorted(s["SubnetId"] for s in subnets["Subnets"])[:2]}
-    }
+    _, subnets = default_network(aws)
+    return {"awsvpcConfiguration": {"subnets": subnets[:2], "assignPublicIp": "DISABLED"}}
+
+
+def create_web(aws: LocalAws, ecs: Any, **request: Any) -> dict[str, Any]:
+    """CreateService for register_web's task definition in cluster "c", as ECS takes it (in
+    the default VPC's subnets); `request` adds to or replaces those defaults."""
+    defaults = {"cluster": "c", "serviceName": "web", "taskDefinition": "web"}
+    created: dict[str, Any] = ecs.create_service(
+        **{**defaults, "networkConfiguration": network(aws), **request}
+    )["service"]
+    return created

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from controller.aws.coalesce import ServiceDescriber
-from tests.aws.builders import network, register_web
+from tests.aws.builders import create_web, register_web
 from tests.fixtures_aws import LocalAws
 
 pytestmark = pytest.mark.aws
@@ -40,13 +40,7 @@ def test_simultaneous_describes_share_calls_and_each_gets_its_service(aws: Local
     register_web(ecs)
     existing = [f"svc{i}" for i in range(3)]
     for name in existing:
-        ecs.create_service(
-            cluster="c",
-            serviceName=name,
-            taskDefinition="web",
-            desiredCount=1,
-            networkConfiguration=network(aws),
-        )
+        create_web(aws, ecs, serviceName=name, desiredCount=1)
     names = existing + [f"absent{i}" for i in range(22)]
     aws.reset_counters()
 

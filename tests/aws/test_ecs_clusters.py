@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.aws.builders import describe, network, register_web
+from tests.aws.builders import create_web, describe, register_web
 from tests.fixtures_aws import LocalAws
 
 pytestmark = pytest.mark.aws
@@ -15,9 +15,7 @@ def test_creating_an_existing_cluster_returns_it_unchanged(aws: LocalAws) -> Non
     ecs = aws.client("ecs", max_attempts=1)
     first = ecs.create_cluster(clusterName="c", tags=[{"key": "team", "value": "a"}])["cluster"]
     register_web(ecs)
-    ecs.create_service(
-        cluster="c", serviceName="web", taskDefinition="web", networkConfiguration=network(aws)
-    )
+    create_web(aws, ecs)
 
     again = ecs.create_cluster(clusterName="c", tags=[{"key": "team", "value": "b"}])["cluster"]
     assert again["clusterArn"] == first["clusterArn"]
@@ -33,9 +31,7 @@ def test_a_cluster_with_services_cannot_be_deleted_until_they_are_inactive(
     ecs = aws.client("ecs", max_attempts=1)
     ecs.create_cluster(clusterName="c")
     register_web(ecs)
-    ecs.create_service(
-        cluster="c", serviceName="web", taskDefinition="web", networkConfiguration=network(aws)
-    )
+    create_web(aws, ecs)
     expected = {
         "Code": "ClusterContainsServicesException",
         "Message": "The Cluster cannot be deleted while Services are active.",
@@ -60,9 +56,7 @@ def test_an_inactive_cluster_takes_no_new_services(aws: LocalAws) -> None:
     register_web(ecs)
     ecs.delete_cluster(cluster="c")
     with pytest.raises(ClientError) as caught:
-        ecs.create_service(
-            cluster="c", serviceName="web", taskDefinition="web", networkConfiguration=network(aws)
-        )
+        create_web(aws, ecs)
     assert caught.value.response["Error"]["Code"] == "ClusterNotFoundException"
 
 

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.aws.builders import (
+    create_web,
     describe,
     http_namespace,
     network,
@@ -39,13 +40,7 @@ def test_service_connect_is_kept_on_the_primary_deployment_with_its_resources(
 ) -> None:
     ecs, sd, namespace = _world(aws)
     config = service_connect("apps", ("http", "api"))
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        serviceConnectConfiguration=config,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, serviceConnectConfiguration=config)
     service = describe(ecs, "c", "web")
     assert "serviceConnectConfiguration" not in service  # only on deployments, as in AWS
     deployment = primary(service)
@@ -64,13 +59,7 @@ def test_service_connect_is_kept_on_the_primary_deployment_with_its_resources(
 
 def test_discovery_name_defaults_to_the_port_name(aws: LocalAws) -> None:
     ecs, sd, namespace = _world(aws)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        serviceConnectConfiguration=service_connect("apps", ("http", None)),
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, serviceConnectConfiguration=service_connect("apps", ("http", None)))
     resources = primary(describe(ecs, "c", "web"))["serviceConnectResources"]
     assert [r["discoveryName"] for r in resources] == ["http"]
     assert list(_cloudmap_services(sd, namespace["Id"])) == ["http"]
@@ -79,12 +68,11 @@ def test_discovery_name_defaults_to_the_port_name(aws: LocalAws) -> None:
 def test_namespace_is_found_by_name_or_by_arn(aws: LocalAws) -> None:
     ecs, sd, namespace = _world(aws)
     for service, ref, discovery in (("a", "apps", "a-api"), ("b", namespace["Arn"], "b-api")):
-        ecs.create_service(
-            cluster="c",
+        create_web(
+            aws,
+            ecs,
             serviceName=service,
-            taskDefinition="web",
             serviceConnectConfiguration=service_connect(ref, ("http", discovery)),
-            networkConfiguration=network(aws),
         )
     assert sorted(_cloudmap_services(sd, namespace["Id"])) == ["a-api", "b-api"]
 
@@ -92,12 +80,8 @@ def test_namespace_is_found_by_name_or_by_arn(aws: LocalAws) -> None:
 def test_unknown_namespace_is_refused_and_nothing_is_created(aws: LocalAws) -> None:
     ecs, sd, _ = _world(aws)
     with pytest.raises(ClientError) as caught:
-        ecs.create_service(
-            cluster="c",
-            serviceName="web",
-            taskDefinition="web",
-            serviceConnectConfiguration=service_connect("nowhere", ("http", "api")),
-            networkConfiguration=network(aws),
+        create_web(
+            aws, ecs, serviceConnectConfiguration=service_connect("nowhere", ("http", "api"))
         )
     assert caught.value.response["Error"] == {
         "Code": "NamespaceNotFoundException",
@@ -112,34 +96,26 @@ def test_a_namespace_still_being_created_is_not_found(aws: LocalAws) -> None:
     aws.settings(operation_seconds=60)
     sd.create_http_namespace(Name="later", CreatorRequestId="later")
     with pytest.raises(ClientError) as caught:
-        ecs.create_service(
-            cluster="c",
-            serviceName="web",
-            taskDefinition="web",
-            serviceConnectConfiguration=service_connect("later", ("http", "api")),
-            networkConfiguration=network(aws),
-        )
+        create_web(aws, ecs, serviceConnectConfiguration=service_connect("later", ("http", "api")))
     assert caught.value.response["Error"]["Code"] == "NamespaceNotFoundException"
 
 
 def test_a_discovery_name_in_use_in_the_namespace_is_refused(aws: LocalAws) -> None:
     ecs, sd, namespace = _world(aws)
-    ecs.create_service(
-        cluster="c",
+    create_web(
+        aws,
+        ecs,
         serviceName="a",
-        taskDefinition="web",
         serviceConnectConfiguration=service_connect("apps", ("http", "api")),
-        networkConfiguration=network(aws),
     )
     sd.create_service(Name="db", NamespaceId=namespace["Id"])  # not made by ECS
     for discovery in ("api", "db"):
         with pytest.raises(ClientError) as caught:
-            ecs.create_service(
-                cluster="c",
+            create_web(
+                aws,
+                ecs,
                 serviceName=f"b-{discovery}",
-                taskDefinition="web",
                 serviceConnectConfiguration=service_connect("apps", ("http", discovery)),
-                networkConfiguration=network(aws),
             )
         assert caught.value.response["Error"] == {
             "Code": "InvalidParameterException",
@@ -151,13 +127,7 @@ def test_a_discovery_name_in_use_in_the_namespace_is_refused(aws: LocalAws) -> N
 def test_port_name_must_name_a_port_mapping_of_the_task_definition(aws: LocalAws) -> None:
     ecs, _, _ = _world(aws)
     with pytest.raises(ClientError) as caught:
-        ecs.create_service(
-            cluster="c",
-            serviceName="web",
-            taskDefinition="web",
-            serviceConnectConfiguration=service_connect("apps", ("grpc", "api")),
-            networkConfiguration=network(aws),
-        )
+        create_web(aws, ecs, serviceConnectConfiguration=service_connect("apps", ("grpc", "api")))
     assert caught.value.response["Error"]["Code"] == "InvalidParameterException"
     assert "portName 'grpc'" in caught.value.response["Error"]["Message"]
 
@@ -166,13 +136,7 @@ def test_changing_service_connect_starts_a_new_deployment(aws: LocalAws) -> None
     ecs, sd, namespace = _world(aws)
     aws.settings(rollout_seconds=0)
     old_config = service_connect("apps", ("http", "api"))
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        serviceConnectConfiguration=old_config,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, serviceConnectConfiguration=old_config)
     aws.settings(rollout_seconds=60)
     new_config = service_connect("apps", ("http", "api-v2"))
     ecs.update_service(cluster="c", service="web", serviceConnectConfiguration=new_config)
@@ -191,13 +155,7 @@ def test_changing_service_connect_starts_a_new_deployment(aws: LocalAws) -> None
 def test_a_new_task_definition_keeps_the_service_connect_configuration(aws: LocalAws) -> None:
     ecs, _, _ = _world(aws)
     config = service_connect("apps", ("http", "api"))
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        serviceConnectConfiguration=config,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, serviceConnectConfiguration=config)
     register_web(ecs, image="nginx:2")
     ecs.update_service(cluster="c", service="web", taskDefinition="web")
     deployment = primary(describe(ecs, "c", "web"))
@@ -211,13 +169,7 @@ def test_a_new_task_definition_keeps_the_service_connect_configuration(aws: Loca
 
 def test_the_cloud_map_services_go_with_the_ecs_service(aws: LocalAws) -> None:
     ecs, sd, namespace = _world(aws)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        serviceConnectConfiguration=service_connect("apps", ("http", "api")),
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, serviceConnectConfiguration=service_connect("apps", ("http", "api")))
     with pytest.raises(ClientError) as caught:
         sd.delete_namespace(Id=namespace["Id"])
     assert caught.value.response["Error"]["Code"] == "ResourceInUse"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.aws.builders import describe, network, primary, register_web, wait_steady
+from tests.aws.builders import create_web, describe, network, primary, register_web, wait_steady
 from tests.fixtures_aws import LocalAws
 
 pytestmark = pytest.mark.aws
@@ -24,13 +24,7 @@ def _cluster_and_task(aws: LocalAws) -> tuple[Any, str]:
 def test_a_new_service_rolls_out_and_reaches_its_desired_count(aws: LocalAws) -> None:
     ecs, task_definition = _cluster_and_task(aws)
     aws.settings(rollout_seconds=60)
-    created = ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=2,
-        networkConfiguration=network(aws),
-    )["service"]
+    created = create_web(aws, ecs, desiredCount=2)
     assert created["taskDefinition"] == task_definition
     rolling = primary(describe(ecs, "c", "web"))
     assert rolling["rolloutState"] == "IN_PROGRESS"
@@ -51,13 +45,7 @@ def test_a_rollout_takes_the_configured_time(aws: LocalAws) -> None:
     ecs, _ = _cluster_and_task(aws)
     aws.settings(rollout_seconds=0.5)
     started = time.monotonic()
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=1,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, desiredCount=1)
     assert primary(describe(ecs, "c", "web"))["rolloutState"] == "IN_PROGRESS"
     wait_steady(aws, ecs, "c", "web")
     assert time.monotonic() - started >= 0.5
@@ -66,13 +54,7 @@ def test_a_rollout_takes_the_configured_time(aws: LocalAws) -> None:
 def test_a_new_task_definition_starts_a_new_primary_deployment(aws: LocalAws) -> None:
     ecs, first = _cluster_and_task(aws)
     aws.settings(rollout_seconds=0)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=1,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, desiredCount=1)
     old = primary(describe(ecs, "c", "web"))
     second = register_web(ecs, image="nginx:2")
 
@@ -98,13 +80,7 @@ def test_a_new_task_definition_starts_a_new_primary_deployment(aws: LocalAws) ->
 def test_force_new_deployment_redeploys_the_same_task_definition(aws: LocalAws) -> None:
     ecs, task_definition = _cluster_and_task(aws)
     aws.settings(rollout_seconds=0)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=1,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, desiredCount=1)
     before = primary(describe(ecs, "c", "web"))["id"]
     aws.settings(rollout_seconds=60)
     ecs.update_service(cluster="c", service="web", forceNewDeployment=True)
@@ -119,13 +95,7 @@ def test_desired_count_or_an_unchanged_task_definition_starts_no_deployment(
 ) -> None:
     ecs, task_definition = _cluster_and_task(aws)
     aws.settings(rollout_seconds=0)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=1,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, desiredCount=1)
     before = primary(describe(ecs, "c", "web"))["id"]
     aws.settings(rollout_seconds=60)
 
@@ -169,13 +139,7 @@ def test_client_token_makes_create_service_idempotent(aws: LocalAws) -> None:
 
 def test_delete_service_drains_then_the_service_is_inactive(aws: LocalAws) -> None:
     ecs, _ = _cluster_and_task(aws)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=1,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, desiredCount=1)
     with pytest.raises(ClientError, match="scaled above 0"):
         ecs.delete_service(cluster="c", service="web")
 
@@ -203,32 +167,24 @@ def test_delete_service_drains_then_the_service_is_inactive(aws: LocalAws) -> No
         }
 
     # The name is free again once the service is INACTIVE.
-    again = ecs.create_service(
-        cluster="c", serviceName="web", taskDefinition="web", networkConfiguration=network(aws)
-    )["service"]
+    again = create_web(aws, ecs)
     assert again["status"] == "ACTIVE"
 
 
 def test_a_draining_service_blocks_its_name(aws: LocalAws) -> None:
     ecs, _ = _cluster_and_task(aws)
-    ecs.create_service(
-        cluster="c", serviceName="web", taskDefinition="web", networkConfiguration=network(aws)
-    )
+    create_web(aws, ecs)
     aws.settings(drain_seconds=60)
     ecs.delete_service(cluster="c", service="web")
     with pytest.raises(ClientError, match="Creation of service was not idempotent"):
-        ecs.create_service(
-            cluster="c", serviceName="web", taskDefinition="web", networkConfiguration=network(aws)
-        )
+        create_web(aws, ecs)
 
 
 def test_list_services_pages_by_ten_and_honours_max_results(aws: LocalAws) -> None:
     ecs, _ = _cluster_and_task(aws)
     names = [f"svc-{i:02d}" for i in range(12)]
     for name in names:
-        ecs.create_service(
-            cluster="c", serviceName=name, taskDefinition="web", networkConfiguration=network(aws)
-        )
+        create_web(aws, ecs, serviceName=name)
 
     first = ecs.list_services(cluster="c")
     assert len(first["serviceArns"]) == 10
@@ -268,15 +224,13 @@ def test_describe_services_takes_at_most_ten(aws: LocalAws) -> None:
 def _breaker_service(aws: LocalAws, *, rollback: bool) -> tuple[Any, str]:
     ecs, first = _cluster_and_task(aws)
     aws.settings(rollout_seconds=0)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
+    create_web(
+        aws,
+        ecs,
         desiredCount=1,
         deploymentConfiguration={
             "deploymentCircuitBreaker": {"enable": True, "rollback": rollback}
         },
-        networkConfiguration=network(aws),
     )
     assert primary(describe(ecs, "c", "web"))["rolloutState"] == "COMPLETED"
     register_web(ecs, image="broken:1")
@@ -313,13 +267,7 @@ def test_circuit_breaker_rollback_returns_to_the_last_completed_deployment(
 def test_without_circuit_breaker_a_failing_deployment_stays_in_progress(aws: LocalAws) -> None:
     ecs, _ = _cluster_and_task(aws)
     aws.settings(rollout_seconds=0, fail_rollouts=True)
-    ecs.create_service(
-        cluster="c",
-        serviceName="web",
-        taskDefinition="web",
-        desiredCount=2,
-        networkConfiguration=network(aws),
-    )
+    create_web(aws, ecs, desiredCount=2)
     stuck = primary(describe(ecs, "c", "web"))
     assert stuck["rolloutState"] == "IN_PROGRESS"
     assert (stuck["failedTasks"], stuck["runningCount"]) == (2, 0)

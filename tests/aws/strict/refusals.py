@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.aws.builders import default_network, network
 from tests.fixtures_aws import LocalAws
+
+__all__ = ["cluster_and_network", "default_network", "private_namespace", "refusal"]
 
 
 def refusal(call: Callable[[], Any]) -> dict[str, str]:
@@ -20,19 +23,10 @@ def refusal(call: Callable[[], Any]) -> dict[str, str]:
     return error
 
 
-def default_network(aws: LocalAws) -> tuple[str, list[str]]:
-    """The default VPC of the emulated Region and its default subnets."""
-    ec2 = aws.client("ec2")
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
-    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
-    return vpc["VpcId"], sorted(s["SubnetId"] for s in subnets["Subnets"])
-
-
 def cluster_and_network(aws: LocalAws, cluster: str = "kudos-test") -> dict[str, Any]:
     """A cluster, and the awsvpc networkConfiguration of a service in the default VPC."""
     aws.client("ecs").create_cluster(clusterName=cluster)
-    _, subnets = default_network(aws)
-    return {"awsvpcConfiguration": {"subnets": subnets[:2], "assignPublicIp": "DISABLED"}}
+    return network(aws)
 
 
 def private_namespace(aws: LocalAws, name: str = "test.kudos.local") -> dict[str, Any]:
