@@ -35,7 +35,7 @@ class Readiness:
     terminal: tuple[str, ...] = ()  # "name: message"
 
     @property
-    def settled(self) -> bool:
+    def finished(self) -> bool:
         """Every object is Ready or stopped on a terminal error: waiting longer changes nothing."""
         return self.total > 0 and self.ready + len(self.terminal) == self.total
 
@@ -179,7 +179,7 @@ class Kube:
         while True:
             last = self.readiness(namespace, plural)
             elapsed = time.monotonic() - started
-            if last.total >= expected and last.settled:
+            if last.total >= expected and last.finished:
                 return Wait(elapsed, last, expected)
             if elapsed > timeout:
                 return Wait(elapsed, last, expected)

@@ -81,7 +81,7 @@ def _waited(wait: Wait | None, seconds: float) -> str:
     progress = f"{last.ready}/{wait.expected} Ready"
     if last.terminal:
         progress += f", {len(last.terminal)} terminal"
-    if last.settled and last.total >= wait.expected:
+    if last.finished and last.total >= wait.expected:
         return f"{seconds:.1f} s ({progress})"
     return f"> {seconds:.0f} s ({progress})"
 
@@ -115,7 +115,7 @@ def wait_problems(what: str, wait: Wait | None) -> list[str]:
         found.append(
             f"{what}: {len(last.terminal)} EcsService(s) stopped on a terminal error: {shown}"
         )
-    if not last.settled or last.total < wait.expected:
+    if not last.finished or last.total < wait.expected:
         found.append(
             f"{what}: not all Ready after {wait.seconds:.0f} s ({last.ready}/{wait.expected})"
         )

@@ -104,8 +104,8 @@ def _cmd_aws_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .handlers import Timing
     from .operator import OperatorConfig, run
+    from .reconcile.convergence import Timing
 
     run(
         OperatorConfig(

@@ -1,5 +1,6 @@
-"""kopf registration only: every handler hands the object to the engine and translates
-its answer (done, look again later, stop) into kopf's terms."""
+"""kopf registration only: every handler hands the object to reconcile.convergence (or the
+engine) and translates the answer (done, look again later, stop) into kopf's terms. What
+differs between kinds comes from reconcile.convergence.KINDS."""
 
 from __future__ import annotations
 
@@ -7,39 +8,20 @@ import asyncio
 import logging
 import random
 import socket
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import kopf
 
 from .api import GROUP, VERSION
 from .api.crd import KINDS
-from .reconcile.conditions import settled
-from .reconcile.engine import Engine, Resource, Result
-from .reconcile.rollouts import RolloutTicket, RolloutWatcher
-from .reconcile.waiting import Wakeups, environment_key, object_key
+from .reconcile.conditions import ready_and_synced
+from .reconcile.convergence import KINDS as POLICIES
+from .reconcile.convergence import KindPolicy, Timing, Waits, converge
+from .reconcile.engine import Engine, Known, Resource, Result
+from .reconcile.waiting import object_key
 
 FINALIZER = "kopilot.dev/finalizer"
-
-
-@dataclass(frozen=True)
-class Timing:
-    resync_seconds: float = 300.0
-    resync_jitter: float = 0.1  # fraction of the period, so resyncs of many objects spread out
-    app_status_seconds: float = 10.0
-    # How long a handler may wait in-process (for its environment, a rollout, an AWS slot)
-    # before it hands the wait back to kopf. It bounds how long a spec change or a deletion
-    # of the same object can wait behind it.
-    handler_wait_seconds: float = 20.0
-
-
-@dataclass
-class Waits:
-    """What handlers wait on in-process (see reconcile.waiting)."""
-
-    wakeups: Wakeups
-    rollouts: RolloutWatcher
 
 
 def post_event(resource: Resource, type_: str, reason: str, message: str) -> None:
@@ -55,52 +37,7 @@ def _raise_for(result: Result) -> None:
 
 
 # (namespace, environment name, what the environment's pass read) -> services visited
-ChildResync = Callable[[str, str, dict[str, Any]], int]
-
-
-async def converge(
-    engine: Engine, waits: Waits, timing: Timing, kind: str, body: kopf.Body, retry: int
-) -> Result:
-    """Passes until done, a terminal error, or a wait longer than what is left of
-    `timing.handler_wait_seconds`: short waits happen here, without Kubernetes writes.
-    Only the time spent waiting counts, not the passes (which queue for worker threads
-    when many objects converge at once)."""
-    loop = asyncio.get_running_loop()
-    budget = timing.handler_wait_seconds
-    if kind == "EcsService":
-        # Applied together with its environment: wait for it rather than report
-        # WaitingForEnvironment and look again on a timer.
-        key = environment_key(
-            body["metadata"]["namespace"], (body.get("spec") or {}).get("environment", "")
-        )
-        if waits.wakeups.converging(key):
-            started = loop.time()
-            await waits.wakeups.wait(key, budget)
-            budget -= loop.time() - started
-    status: dict[str, Any] | None = None
-    hints: dict[str, Any] | None = None
-    while True:
-        result = await asyncio.to_thread(
-            engine.reconcile, kind, body, "change", retry, hints, status
-        )
-        if result.outcome != "requeue" or result.delay > budget:
-            if result.outcome == "requeue" and result.delay > timing.handler_wait_seconds:
-                # Back a little before the time, to wait out the rest here (an AWS slot).
-                result.delay -= timing.handler_wait_seconds / 2
-            return result
-        # The next pass starts from this one's status, and from what it read of the
-        # environment and app (seconds old; a resync catches a later change).
-        status, hints, retry = result.status, dict(result.reads), retry + 1
-        started = loop.time()
-        if isinstance(result.watch, RolloutTicket):
-            described = await waits.rollouts.wait(result.watch, budget)
-            if described is not None:
-                hints["described"] = described
-        elif result.watch is not None:
-            await waits.wakeups.wait(result.watch, result.delay)
-        else:
-            await asyncio.sleep(result.delay)
-        budget -= loop.time() - started
+ChildResync = Callable[[str, str, Known], int]
 
 
 def register(
@@ -112,7 +49,8 @@ def register(
 ) -> None:
     for kind in KINDS:
         if kind.kind in engine.kinds:
-            children = resync_services if kind.kind == "EcsEnvironment" else None
+            policy = POLICIES[kind.kind]
+            children = resync_services if policy.has_services else None
             _register_kind(registry, engine, timing, waits, kind.kind, kind.plural, children)
 
 
@@ -126,16 +64,14 @@ def _register_kind(
     resync_children: ChildResync | None,
 ) -> None:
     resource = (GROUP, VERSION, plural)
-    interval = timing.app_status_seconds if kind == "EcsApp" else timing.resync_seconds
+    policy: KindPolicy = POLICIES[kind]
+    interval = policy.interval(timing)
 
     async def reconcile(body: kopf.Body, retry: int) -> Result:
         # While a handler converges an object (waits included), resyncs leave it alone: they
-        # would work from an older view of its status and add nothing.
-        keys: list[Hashable] = [object_key(body["metadata"]["uid"])]
-        if kind == "EcsEnvironment":
-            # Its services wait for it in-process while it converges.
-            keys.append(environment_key(body["metadata"]["namespace"], body["metadata"]["name"]))
-        with waits.wakeups.converging_on(*keys) as hold:
+        # would work from an older view of its status and add nothing. An environment's
+        # services wait for it in-process meanwhile.
+        with waits.wakeups.converging_on(*policy.converging_keys(body)) as hold:
             result = await converge(engine, waits, timing, kind, body, retry)
             hold.ready = result.ready
         _raise_for(result)
@@ -150,7 +86,7 @@ def _register_kind(
     async def on_resume(body: kopf.Body, meta: kopf.Meta, retry: int, **_: Any) -> None:
         """At the operator's start. A settled service waits for its environment's resume,
         which describes all of them in batches; everything else is reconciled now."""
-        if kind == "EcsService" and settled(body):
+        if policy.in_environment and ready_and_synced(body):
             return
         result = await reconcile(body, retry)
         if resync_children is not None:
@@ -161,7 +97,7 @@ def _register_kind(
                     resync_children, meta["namespace"], meta["name"], result.reads
                 )
 
-    if kind == "EcsService":
+    if policy.timer is None:
         # No timer: services are resynced by their environment, in batched reads.
         _register_deletion(registry, engine, kind, resource)
         return
@@ -175,7 +111,7 @@ def _register_kind(
             return  # its handler is at work; the next tick comes anyway
         # A resync that must look again soon (an operation in progress) is not an error:
         # the next tick comes anyway. Terminal errors stay on the conditions.
-        result = await asyncio.to_thread(engine.reconcile, kind, body, "resync")
+        result = await asyncio.to_thread(engine.reconcile, kind, body)
         if resync_children is not None:
             await asyncio.to_thread(resync_children, meta["namespace"], meta["name"], result.reads)
 

@@ -39,10 +39,6 @@ class Names:
         return f"{self.app}-{self.env}-{self.svc}"
 
     @property
-    def service(self) -> str:
-        return self.svc
-
-    @property
     def discovery_name(self) -> str:
         """Service Connect discovery name: never the Service Discovery service's own name."""
         return f"{self.svc}-sc"
@@ -89,9 +85,6 @@ class Owner:
 
     def owns(self, tags: dict[str, str]) -> bool:
         return tags.get(TAG_OWNER_UID) == self.uid
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.namespace}/{self.name}"
 
 
 def owner_of(tags: dict[str, str]) -> str | None:

@@ -13,8 +13,9 @@ import kopf
 
 from . import memory
 from .aws.clients import ClientFactory
-from .handlers import Timing, Waits, configure_settings, post_event, register
+from .handlers import configure_settings, post_event, register
 from .reconcile.app import AppManager
+from .reconcile.convergence import Timing, Waits
 from .reconcile.engine import Engine
 from .reconcile.environment import EnvironmentManager
 from .reconcile.kube import KubeGateway

@@ -12,6 +12,7 @@ from .common import (
     Condition,
     Model,
     Rule,
+    StatusModel,
     Tags,
     conditions_field,
     tags_field,
@@ -49,7 +50,7 @@ class EcsAppSpec(Model):
     tags: Tags = tags_field("of this application's environments and services")
 
 
-class Counts(Model):
+class Counts(StatusModel):
     """How many of a kind are Ready out of how many exist."""
 
     ready: int = Field(0, description="How many are Ready.")
@@ -57,7 +58,7 @@ class Counts(Model):
     summary: str = Field("0/0", description="ready/total, for display.")
 
 
-class EcsAppStatus(Model):
+class EcsAppStatus(StatusModel):
     """What kopilot observed of the application."""
 
     observed_generation: int | None = Field(None, description="The generation last reconciled.")

@@ -100,7 +100,13 @@ class Model(BaseModel):
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
-class Condition(Model):
+class StatusModel(Model):
+    """Status as stored: fields an older or newer kopilot wrote are ignored when read."""
+
+    model_config = ConfigDict(**{**Model.model_config, "extra": "ignore"})
+
+
+class Condition(StatusModel):
     """The state of one aspect of the resource, as Kubernetes conditions go."""
 
     type: str = Field(description="Condition type: Ready or Synced.")

@@ -16,6 +16,7 @@ from .common import (
     DeletionPolicy,
     Model,
     Rule,
+    StatusModel,
     Tags,
     conditions_field,
     immutable_rule,
@@ -166,7 +167,7 @@ class EcsEnvironmentSpec(Model):
     tags: Tags = tags_field("of this environment and its services")
 
 
-class NamespaceStatus(Model):
+class NamespaceStatus(StatusModel):
     """The environment's Cloud Map namespace."""
 
     id: str | None = Field(None, description="Namespace id (ns-...).")
@@ -189,7 +190,7 @@ class NamespaceStatus(Model):
     )
 
 
-class NetworkStatus(Model):
+class NetworkStatus(StatusModel):
     """The network in use (from the spec, or the Region's defaults)."""
 
     vpc_id: str | None = Field(None, description="VPC id.")
@@ -198,7 +199,7 @@ class NetworkStatus(Model):
     assign_public_ip: bool = Field(False, description="Whether tasks get a public IP.")
 
 
-class EcsEnvironmentStatus(Model):
+class EcsEnvironmentStatus(StatusModel):
     """What kopilot created and observed for the environment."""
 
     observed_generation: int | None = Field(None, description="The generation last reconciled.")

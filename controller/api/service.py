@@ -16,6 +16,7 @@ from .common import (
     DeletionPolicy,
     Model,
     Rule,
+    StatusModel,
     Tags,
     conditions_field,
     immutable_rule,
@@ -483,7 +484,7 @@ def _is_env_name(name: str) -> bool:
     return re.fullmatch(ENV_NAME_PATTERN, name) is not None
 
 
-class Endpoints(Model):
+class Endpoints(StatusModel):
     """How other services reach this one."""
 
     service_connect: list[str] = Field(
@@ -494,7 +495,7 @@ class Endpoints(Model):
     )
 
 
-class Rollout(Model):
+class Rollout(StatusModel):
     """The PRIMARY deployment's rollout."""
 
     state: str | None = Field(None, description="IN_PROGRESS, COMPLETED or FAILED.")
@@ -508,7 +509,7 @@ class Rollout(Model):
     failed_generation: int | None = Field(None, description="The generation whose revision failed.")
 
 
-class ServiceConnectStatus(Model):
+class ServiceConnectStatus(StatusModel):
     """The Service Connect configuration in effect."""
 
     namespace: str | None = Field(None, description="Cloud Map namespace ARN.")
@@ -516,7 +517,7 @@ class ServiceConnectStatus(Model):
     discovery_arn: str | None = Field(None, description="Cloud Map service ECS created for it.")
 
 
-class EcsServiceStatus(Model):
+class EcsServiceStatus(StatusModel):
     """What kopilot created and observed for the service."""
 
     observed_generation: int | None = Field(None, description="The generation last reconciled.")

@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials, create_assume_role_refresher
 
-from .pacing import Pacer
+from ..pacing import Pacer
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},

@@ -1,4 +1,4 @@
-"""ECS calls used by the environment reconciler (clusters)."""
+"""ECS calls: clusters, services, task definitions."""
 
 from __future__ import annotations
 
@@ -17,35 +17,13 @@ def describe_cluster(ecs: Any, name: str) -> dict[str, Any] | None:
     return None
 
 
-def create_cluster(
-    ecs: Any, name: str, tags: dict[str, str], insights: bool, namespace_arn: str | None
-) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "clusterName": name,
-        "tags": to_aws_tags(tags),
-        "settings": [{"name": "containerInsights", "value": "enabled" if insights else "disabled"}],
-    }
-    if namespace_arn:
-        request["serviceConnectDefaults"] = {"namespace": namespace_arn}
+def create_cluster(ecs: Any, request: dict[str, Any]) -> dict[str, Any]:
     cluster: dict[str, Any] = ecs.create_cluster(**request)["cluster"]
+    cluster["tagMap"] = from_aws_tags(cluster.get("tags"))
     return cluster
 
 
-def update_cluster(
-    ecs: Any,
-    name: str,
-    insights: bool | None = None,
-    namespace_arn: str | None = None,
-    clear_namespace: bool = False,
-) -> None:
-    request: dict[str, Any] = {"cluster": name}
-    if insights is not None:
-        request["settings"] = [
-            {"name": "containerInsights", "value": "enabled" if insights else "disabled"}
-        ]
-    if namespace_arn or clear_namespace:
-        # An empty namespace removes the default (ECS UpdateCluster).
-        request["serviceConnectDefaults"] = {"namespace": namespace_arn or ""}
+def update_cluster(ecs: Any, request: dict[str, Any]) -> None:
     ecs.update_cluster(**request)
 
 

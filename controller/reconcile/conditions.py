@@ -61,7 +61,7 @@ def is_true(conditions: list[dict[str, Any]] | None, type_: str = READY) -> bool
     return cond is not None and cond.get("status") == "True"
 
 
-def settled(body: Any) -> bool:
+def ready_and_synced(body: Any) -> bool:
     """Ready and Synced for the generation in spec: nothing left to do but watch for drift."""
     status = body.get("status") or {}
     conditions = status.get("conditions")

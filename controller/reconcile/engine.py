@@ -1,9 +1,11 @@
 """The generic reconcile engine, shared by the three kinds.
 
 Every decision that is the same for all kinds lives here: parse and validate the spec,
-serialise work per object, call the kind's manager (observe ▸ diff ▸ act), sort errors
-into terminal and retryable, compute conditions, patch `status` (never `spec`), post
-events, and say when to look again. Managers only talk to AWS and describe the outcome.
+serialise work per object, apply the deletion policy, run the kind's manager (its ordered
+steps, each an AWS resource driven by reconcile.lifecycle), sort errors into terminal,
+blocked and retryable, compute conditions, patch `status` (never `spec`), post events, and
+say when to look again. Managers say which resources a kind has, in which order, and what
+its status and Ready condition say.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 import pydantic
 
 from ..aws.clients import ClientFactory
-from ..aws.pacing import current_caller
 from ..naming import MAX_TAGS, Names, Owner, resource_tags
+from ..pacing import acting_for
 from .conditions import READY, SYNCED, Cond, find, merge_conditions, now_rfc3339
-from .errors import ReconcileError, Retryable, Terminal, Waiting, classify
+from .errors import Blocked, ReconcileError, Retryable, Terminal, Waiting, classify
 from .kube import KubeGateway
 
 log = logging.getLogger("kopilot.engine")
@@ -30,8 +32,8 @@ SYNCED_OK = "ReconcileSuccess"
 SYNCED_ERROR = "ReconcileError"
 SYNCED_TERMINAL = "ReconcileTerminal"
 
-Trigger = Literal["change", "resync", "delete"]
 EventSink = Callable[["Resource", str, str, str], None]  # resource, type, reason, message
+Body = dict[str, Any]
 
 
 @dataclass
@@ -44,7 +46,7 @@ class Resource:
     uid: str
     generation: int
     spec: dict[str, Any]
-    status: dict[str, Any]
+    status: dict[str, Any]  # as stored (camelCase); Context.status is its typed view
     body: Any = None  # the raw object, for event posting
 
     @classmethod
@@ -67,13 +69,36 @@ class Resource:
 
 
 @dataclass
+class Known:
+    """What was already read for a pass, so it is not read again.
+
+    A caller hands it in (the environment's resync: the environment, its app, a batched
+    describe of ten services, the namespace's Cloud Map service ids), and a pass hands back
+    what it read (`Result.reads`) for the next pass of the same handler, seconds later."""
+
+    app: Body | None = None
+    environment: Body | None = None  # an environment found Ready
+    described: Body | None = None  # this service's DescribeServices entry; None: not read
+    discovery_ids: frozenset[str] | None = None  # None: not listed this pass
+    namespace_service_count: int | None = None  # the environment's namespace's ServiceCount
+
+
+ST = TypeVar("ST", bound=pydantic.BaseModel)
+
+
+def wire(update: pydantic.BaseModel) -> dict[str, Any]:
+    """A partial status as a merge patch: the fields set on it, camelCase; None deletes."""
+    return update.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+
+@dataclass
 class Outcome:
     """What a manager achieved in one pass."""
 
     ready: bool
     reason: str
     message: str = ""
-    status: dict[str, Any] = field(default_factory=dict)
+    status: pydantic.BaseModel | None = None  # the fields of the kind's status it sets
     requeue_after: float | None = None
     watch: Any = None  # what may end the wait before requeue_after (see reconcile.waiting)
 
@@ -84,7 +109,7 @@ class Result:
 
     `status` is the object's status after the pass (what it wrote), so a caller that
     looks again in-process can start the next pass from it; `watch` is what may end the
-    wait early."""
+    wait early; `reads` what the pass read that the next one may reuse."""
 
     outcome: Literal["done", "requeue", "terminal"]
     delay: float = 0.0
@@ -92,11 +117,12 @@ class Result:
     status: dict[str, Any] | None = None
     watch: Any = None
     ready: bool = False  # the object is Ready for its generation
-    reads: dict[str, Any] = field(default_factory=dict)  # see Context.reads
+    reads: Known = field(default_factory=Known)
 
 
-class Context:
-    """What a manager may use: the resource, AWS clients, Kubernetes reads, status saves."""
+class Context(Generic[ST]):
+    """What a manager may use: the resource and its typed status, AWS clients, Kubernetes
+    reads, status saves, events."""
 
     def __init__(
         self,
@@ -104,18 +130,17 @@ class Context:
         kube: KubeGateway,
         clients: ClientFactory,
         events: EventSink,
-        hints: dict[str, Any] | None = None,
+        status_model: type[ST],
+        known: Known | None = None,
     ) -> None:
         self.resource = resource
         self.kube = kube
         self.clients = clients
         self._events = events
-        # What a caller already read for this pass (a batched describe, the environment),
-        # so a resync of many resources does not read the same things once per resource.
-        self.hints = hints or {}
-        # What this pass read that the next pass of the same handler may take as hints
-        # (an environment found Ready, its app): it looks again within seconds.
-        self.reads: dict[str, Any] = {}
+        self._status_model = status_model
+        self._status: ST | None = None
+        self.known = known or Known()
+        self.reads = Known()  # see Known
         # Status fields that need not be written before the next AWS step (what an
         # idempotent create returned): written with the pass's conditions, in one patch.
         self.unsaved: dict[str, Any] = {}
@@ -125,18 +150,34 @@ class Context:
     def owner(self) -> Owner:
         return self.resource.owner
 
-    def save_status(self, **fields: Any) -> None:
-        """Write status now, before the next AWS step, so a restart resumes from here."""
+    @property
+    def status(self) -> ST:
+        """The status as stored, typed (fields of other versions ignored)."""
+        if self._status is None:
+            self._status = self._status_model.model_validate(self.resource.status)
+        return self._status
+
+    def save(self, update: pydantic.BaseModel) -> None:
+        """Write status now, before the next AWS step, so a restart resumes from here
+        (nothing is written when status already says it)."""
+        fields = wire(update)
+        if _changed(self.resource.status, fields):
+            self._save_wire(fields)
+
+    def record(self, update: pydantic.BaseModel) -> None:
+        """Status to write at the end of this pass (with the conditions), not now: for IDs
+        that a repeat of the same idempotent call would return again after a restart."""
+        fields = wire(update)
+        _deep_merge_into(self.unsaved, fields)
+        _deep_merge(self.resource.status, fields)
+        self._status = None
+
+    def _save_wire(self, fields: dict[str, Any]) -> None:
         self.kube.patch_status(
             self.resource.kind, self.resource.namespace, self.resource.name, fields
         )
         _deep_merge(self.resource.status, fields)
-
-    def record(self, **fields: Any) -> None:
-        """Status to write at the end of this pass (with the conditions), not now: for IDs
-        that a repeat of the same idempotent call would return again after a restart."""
-        self.unsaved.update(fields)
-        _deep_merge(self.resource.status, fields)
+        self._status = None
 
     def tags_for(self, names: Names, *user_tags: dict[str, str]) -> dict[str, str]:
         """The tags of an AWS resource of this object (see naming.resource_tags); more than
@@ -160,12 +201,25 @@ S = TypeVar("S", bound=pydantic.BaseModel)
 
 
 class Manager(Protocol, Generic[S]):
-    kind: str
-    spec_model: type[S]
+    """A kind: its spec and status models, and its steps (see reconcile.lifecycle)."""
 
-    def reconcile(self, ctx: Context, spec: S) -> Outcome: ...
+    @property
+    def kind(self) -> str: ...
 
-    def delete(self, ctx: Context, spec: S) -> Outcome:
+    @property
+    def spec_model(self) -> type[S]: ...
+
+    @property
+    def status_model(self) -> type[pydantic.BaseModel]: ...
+
+    @property
+    def retained(self) -> str:
+        """What deletionPolicy Retain leaves in AWS, for the Ready message."""
+        ...
+
+    def reconcile(self, ctx: Context[Any], spec: S) -> Outcome: ...
+
+    def delete(self, ctx: Context[Any], spec: S) -> Outcome:
         """Outcome.ready=True when everything to delete is gone and the finalizer may go."""
         ...
 
@@ -178,7 +232,7 @@ class Engine:
         clients: ClientFactory,
         events: EventSink,
         backoff_base: float = 2.0,
-        backoff_max: float = 300.0,
+        backoff_max: float = 300.0,  # the resync period: Blocked objects wait no longer
     ) -> None:
         self._managers = {m.kind: m for m in managers}
         self._kube = kube
@@ -210,26 +264,23 @@ class Engine:
         self,
         kind: str,
         body: Any,
-        trigger: Trigger,
         retry: int = 0,
-        hints: dict[str, Any] | None = None,
+        known: Known | None = None,
         status: dict[str, Any] | None = None,
     ) -> Result:
         """One pass. `status`, when given, replaces the body's (older) status: the status
-        an earlier pass of this same handler left, for a pass run again in-process."""
+        an earlier pass of this same handler left, for a pass run again in-process.
+        An object stopped on a terminal error is looked at again by every call (the
+        resync's, once a period): what AWS refused may have gone away meanwhile."""
         resource = Resource.from_body(kind, body)
         if status is not None:
             resource.status = _plain(status)
-        if trigger == "resync" and _stopped_on_terminal(resource):
-            return Result(
-                "done", message="terminal error for this generation; waiting for a spec change"
-            )
         with self._lock(resource.uid):
             if retry > 0 and self._ready.get(resource.uid) == resource.generation:
                 # A retry (say a rollout poll) of a pass that another pass has since seen
                 # through to Ready: nothing is left for it to do.
                 return Result("done", message="already Ready", ready=True)
-            return self._run(resource, retry, deleting=False, hints=hints)
+            return self._run(resource, retry, deleting=False, known=known)
 
     def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
         resource = Resource.from_body(kind, body)
@@ -253,20 +304,19 @@ class Engine:
     # -- the one pass ---------------------------------------------------------------------
 
     def _run(
-        self, resource: Resource, retry: int, deleting: bool, hints: dict[str, Any] | None = None
+        self, resource: Resource, retry: int, deleting: bool, known: Known | None = None
     ) -> Result:
         manager = self._managers[resource.kind]
-        ctx = Context(resource, self._kube, self._clients, self._events, hints)
-        token = current_caller.set(resource.uid)  # AWS pacing gives each object its slot
-        try:
+        ctx: Context[Any] = Context(
+            resource, self._kube, self._clients, self._events, manager.status_model, known
+        )
+        with acting_for(resource.uid):  # AWS pacing gives each object its slot
             result = self._outcome_of(ctx, manager, retry, deleting)
-        finally:
-            current_caller.reset(token)
         result.status, result.reads = resource.status, ctx.reads
         return result
 
     def _outcome_of(
-        self, ctx: Context, manager: Manager[Any], retry: int, deleting: bool
+        self, ctx: Context[Any], manager: Manager[Any], retry: int, deleting: bool
     ) -> Result:
         resource = ctx.resource
         try:
@@ -277,7 +327,12 @@ class Engine:
                 return Result("done")
             return self._failed(ctx, Terminal("InvalidSpec", _validation_message(err)), retry)
         try:
-            outcome = manager.delete(ctx, spec) if deleting else manager.reconcile(ctx, spec)
+            if deleting and getattr(spec, "deletion_policy", "Delete") == "Retain":
+                outcome = Outcome(True, "Retained", f"deletionPolicy Retain: {manager.retained}")
+            elif deleting:
+                outcome = manager.delete(ctx, spec)
+            else:
+                outcome = manager.reconcile(ctx, spec)
         except Waiting as wait:
             outcome = Outcome(
                 False, wait.reason, wait.message, requeue_after=wait.delay or 5.0, watch=wait.wake
@@ -295,7 +350,7 @@ class Engine:
             return self._failed(ctx, classify(err, action), retry)
         return self._succeeded(ctx, outcome, deleting)
 
-    def _succeeded(self, ctx: Context, outcome: Outcome, deleting: bool) -> Result:
+    def _succeeded(self, ctx: Context[Any], outcome: Outcome, deleting: bool) -> Result:
         resource = ctx.resource
         before = find(resource.status.get("conditions"), READY)
         conditions = merge_conditions(
@@ -308,13 +363,12 @@ class Engine:
             now_rfc3339(),
         )
         status = {
-            **outcome.status,
+            **(wire(outcome.status) if outcome.status is not None else {}),
             "observedGeneration": resource.generation,
             "conditions": conditions,
         }
         if ctx.unsaved or _changed(resource.status, status):
-            status = {**ctx.unsaved, **status}
-            ctx.save_status(**status)
+            ctx._save_wire(_merged(ctx.unsaved, status))
         transition = (
             before is None
             or before.get("status") != ("True" if outcome.ready else "False")
@@ -338,7 +392,7 @@ class Engine:
             return Result("requeue", outcome.requeue_after, outcome.message, watch=outcome.watch)
         return Result("done", ready=outcome.ready)
 
-    def _failed(self, ctx: Context, error: ReconcileError, retry: int) -> Result:
+    def _failed(self, ctx: Context[Any], error: ReconcileError, retry: int) -> Result:
         resource = ctx.resource
         self._ready.pop(resource.uid, None)
         terminal = isinstance(error, Terminal)
@@ -346,18 +400,24 @@ class Engine:
         updates = [
             Cond(SYNCED, False, SYNCED_TERMINAL if terminal else SYNCED_ERROR, error.message)
         ]
-        if terminal or previous_ready is None or previous_ready.get("status") != "True":
-            # A transient AWS error does not make a serving resource unready.
+        if (
+            terminal
+            or isinstance(error, Blocked)
+            or previous_ready is None
+            or previous_ready.get("status") != "True"
+        ):
+            # A transient AWS error does not make a serving resource unready; being
+            # refused (a spec error, a permission) does: someone must act.
             updates.append(Cond(READY, False, error.reason, error.message))
         conditions = merge_conditions(
             resource.status.get("conditions", []), updates, resource.generation, now_rfc3339()
         )
         status = {"observedGeneration": resource.generation, "conditions": conditions}
         if _changed(resource.status, status):
-            ctx.save_status(**ctx.unsaved, **status)
+            ctx._save_wire(_merged(ctx.unsaved, status))
             ctx.event(error.reason, error.message, warning=True)
         elif ctx.unsaved:
-            ctx.save_status(**ctx.unsaved)
+            ctx._save_wire(ctx.unsaved)
         if terminal:
             return Result("terminal", message=error.message)
         delay = (
@@ -366,17 +426,9 @@ class Engine:
         return Result("requeue", delay, error.message)
 
     def _backoff(self, retry: int) -> float:
+        """Doubling from the base, up to the resync period, with jitter."""
         base: float = min(self._backoff_base * (2**retry), self._backoff_max)
         return base * random.uniform(0.8, 1.2)
-
-
-def _stopped_on_terminal(resource: Resource) -> bool:
-    synced = find(resource.status.get("conditions"), SYNCED)
-    return bool(
-        synced
-        and synced.get("reason") == SYNCED_TERMINAL
-        and synced.get("observedGeneration") == resource.generation
-    )
 
 
 def _validation_message(err: pydantic.ValidationError) -> str:
@@ -404,6 +456,22 @@ def _strip_times(conditions: Any) -> Any:
     if not isinstance(conditions, list):
         return conditions
     return [{k: v for k, v in c.items() if k != "lastTransitionTime"} for c in conditions]
+
+
+def _merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _deep_merge_into(out, first)
+    _deep_merge_into(out, second)
+    return out
+
+
+def _deep_merge_into(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    """Merge keeping None (a merge patch's delete) for the patch to carry."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge_into(target[key], value)
+        else:
+            target[key] = value
 
 
 def _deep_merge(target: dict[str, Any], patch: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ Services are listed a page at a time, so a pass holds a page of them in memory, 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -24,8 +25,7 @@ from ..api.service import EcsServiceSpec
 from ..aws import cloudmap, ecs
 from ..aws.clients import ClientFactory
 from .conditions import is_true
-from .engine import Engine
-from .environment import SERVICE_COUNT_READ
+from .engine import Body, Engine, Known
 from .kube import KubeGateway
 
 log = logging.getLogger("kopilot.resync")
@@ -62,7 +62,7 @@ def resync_environment_services(
     clients: ClientFactory,
     namespace: str,
     env_name: str,
-    reads: dict[str, Any] | None = None,
+    reads: Known | None = None,
     busy: Callable[[str], bool] = lambda uid: False,
     listings: CloudMapListings | None = None,
 ) -> int:
@@ -77,7 +77,8 @@ def resync_environment_services(
     spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)
-    shared: dict[str, Any] = {"environment": env, "app": app}
+    shared = Known(environment=env, app=app)
+    listed = False
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
     for page in kube.pages("EcsService", namespace):
@@ -86,9 +87,11 @@ def resync_environment_services(
                 continue
             if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
                 continue  # the delete handler, or its own handler, is at work on it
-            if "discoveryIds" not in shared:  # listed once, and only with services to check
-                count = (reads or {}).get(SERVICE_COUNT_READ)
-                shared["discoveryIds"] = _discovery_ids(clients, spec, status, count, listings)
+            if not listed:  # listed once, and only with services to check
+                count = reads.namespace_service_count if reads is not None else None
+                ids = _discovery_ids(clients, spec, status, count, listings)
+                shared = dataclasses.replace(shared, discovery_ids=ids)
+                listed = True
             try:
                 parsed = EcsServiceSpec.model_validate(item.get("spec") or {})
             except pydantic.ValidationError:
@@ -110,19 +113,20 @@ def _batch(
     cluster: str,
     namespace: str,
     services: list[tuple[str, dict[str, Any]]],
-    shared: dict[str, Any],
+    shared: Known,
 ) -> int:
     """One DescribeServices call for up to ten services, then each one's reconcile."""
     described = ecs.describe_services(client, cluster, [name for name, _ in services])
     for name, item in services:
-        hints = {**shared, "described": described.get(name)}
-        _reconcile(engine, namespace, item, hints)
+        _reconcile(
+            engine, namespace, item, dataclasses.replace(shared, described=described.get(name))
+        )
     return len(services)
 
 
-def _reconcile(engine: Engine, namespace: str, item: dict[str, Any], hints: dict[str, Any]) -> None:
+def _reconcile(engine: Engine, namespace: str, item: Body, known: Known) -> None:
     try:
-        engine.reconcile("EcsService", item, "resync", hints=hints)
+        engine.reconcile("EcsService", item, known=known)
     except Exception:  # one broken service must not stop the others' resync
         log.exception("resync of EcsService %s/%s failed", namespace, item["metadata"]["name"])
 

@@ -49,7 +49,7 @@ class _Entry:
     interval: float = FIRST_POLL_SECONDS
 
 
-def settled(described: dict[str, Any] | None, task_definition: str) -> bool:
+def rollout_over(described: dict[str, Any] | None, task_definition: str) -> bool:
     """Worth a pass: the rollout completed, failed (a rollback counts), or the service is
     gone. Anything else is still rolling."""
     if described is None or described.get("status") != "ACTIVE":
@@ -115,7 +115,7 @@ class RolloutWatcher:
             described = None
         for entry in entries:
             found = None if described is None else described.get(entry.ticket.service)
-            if described is not None and settled(found, entry.ticket.task_definition):
+            if described is not None and rollout_over(found, entry.ticket.task_definition):
                 if not entry.future.done():
                     entry.future.set_result(found)
                 if entry in self._entries:

@@ -1,32 +1,34 @@
 """EcsService: task definition, Service Discovery service, ECS service with Service Connect.
 
-Order: the task definition (registered only when its content changes), then the Cloud Map
-service for Service Discovery, then the ECS service that uses both. Each ID is saved on
-status before the next step, so a restart resumes instead of creating twice.
+Steps: the ECS service is looked at first (it must be ours, or adopted, before anything is
+registered for it), then the task definition (a new revision only when its content
+changes), then the Cloud Map service for Service Discovery, then the ECS service made or
+updated to use both. Each id is saved on status before the next step, so a restart resumes
+instead of creating twice (reconcile.lifecycle).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from ..api.environment import EcsEnvironmentSpec
-from ..api.service import EcsServiceSpec
-from ..aws import cloudmap, ecs
+from ..api.service import (
+    EcsServiceSpec,
+    EcsServiceStatus,
+    Endpoints,
+    Rollout,
+    ServiceConnectStatus,
+)
+from ..aws import cloudmap
 from ..aws.coalesce import ServiceDescriber
-from ..naming import Names, client_token, holder_of, owner_of
+from ..naming import Names, holder_of, owner_of
 from ..observe.service import (
     is_ready,
-    observed_service,
     rollout,
     service_connect_status,
-    service_diff,
     task_definition_digest,
-    update_service_request,
 )
 from ..render.service import (
     ServiceContext,
@@ -41,65 +43,50 @@ from .conditions import is_true
 from .engine import Context, Outcome
 from .environment import environment_names
 from .errors import Terminal, Waiting
+from .lifecycle import ensure, observe_claimed, remove
+from .resources.discovery import DiscoveryResource
+from .resources.ecs_service import EcsServiceResource, ServiceWant
+from .resources.task_definition import (
+    KEEP_REVISIONS,
+    FamiliesSeen,
+    TaskDefinitionCache,
+    TaskDefinitionResource,
+    TaskDefinitionWant,
+)
 from .rollouts import RolloutTicket
 from .waiting import environment_key
 
 PROCESS_STARTED = datetime.now(UTC)
 # The field manager of kopf's own writes (the finalizer), as managedFields names it.
 KOPF_FIELD_MANAGER = "kopf"
-# Cloud Map API Reference, CreateService.CreatorRequestId: at most 64 characters.
-CREATOR_REQUEST_ID_MAX = 64
 ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
-# Old task definition revisions kept ACTIVE beside the one in use (for rollbacks).
-KEEP_REVISIONS = 5
 
-
-class TaskDefinitionCache:
-    """Task definition revisions are immutable, so one describe per ARN is enough. Only the
-    digest of what matching compares is kept (a short string, not the whole description:
-    a thousand services' revisions would otherwise stay in memory)."""
-
-    def __init__(self) -> None:
-        self._digests: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def digest(self, client: Any, arn: str) -> str:
-        with self._lock:
-            found = self._digests.get(arn)
-        if found is None:
-            found = task_definition_digest(ecs.describe_task_definition(client, arn))
-            with self._lock:
-                self._digests[arn] = found
-        return found
-
-    def put(self, arn: str, digest: str) -> None:
-        with self._lock:
-            self._digests[arn] = digest
+SvcContext = Context[EcsServiceStatus]
 
 
 class ServiceManager:
     kind = "EcsService"
     spec_model = EcsServiceSpec
+    status_model = EcsServiceStatus
+    retained = "ECS service left in AWS"
 
     def __init__(self, keep_revisions: int = KEEP_REVISIONS) -> None:
         self.task_definitions = TaskDefinitionCache()
         self.describer = ServiceDescriber()
         self.keep_revisions = keep_revisions
-        # Families whose newest revision this process has registered or looked at.
-        self._families_seen: set[str] = set()
-        self._families_lock = threading.Lock()
+        self._families = FamiliesSeen()
         # (Region, role, network.connect.namespace) -> (ARN, name) of namespaces found.
         self._namespaces: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     # -- context --------------------------------------------------------------------------
 
     def _environment(
-        self, ctx: Context, spec: EcsServiceSpec
+        self, ctx: SvcContext, spec: EcsServiceSpec
     ) -> tuple[EcsEnvironmentSpec, dict[str, Any]]:
-        hinted = ctx.hints.get("environment")
+        known = ctx.known.environment
         env = (
-            hinted
-            if hinted is not None
+            known
+            if known is not None
             else ctx.kube.get("EcsEnvironment", ctx.resource.namespace, spec.environment)
         )
         if env is None:
@@ -125,11 +112,11 @@ class ServiceManager:
                 delay=5.0,
                 wake=environment_key(ctx.resource.namespace, spec.environment),
             )
-        ctx.reads["environment"] = env  # Ready: the next pass in seconds may reuse it
+        ctx.reads.environment = env  # Ready: the next pass in seconds may reuse it
         return env_spec, env
 
     def _context(
-        self, ctx: Context, spec: EcsServiceSpec
+        self, ctx: SvcContext, spec: EcsServiceSpec
     ) -> tuple[ServiceContext, EcsEnvironmentSpec]:
         env_spec, env = self._environment(ctx, spec)
         env_names, app_tags = environment_names(ctx, env_spec, env["metadata"]["name"])
@@ -172,51 +159,88 @@ class ServiceManager:
 
     # -- reconcile --------------------------------------------------------------------------
 
-    def reconcile(self, ctx: Context, spec: EcsServiceSpec) -> Outcome:
+    def reconcile(self, ctx: SvcContext, spec: EcsServiceSpec) -> Outcome:
         sctx, env_spec = self._context(ctx, spec)
         _check_identity(ctx, sctx)
         client = ctx.clients.client("ecs", env_spec.region, env_spec.role_arn)
         sd = ctx.clients.client("servicediscovery", env_spec.region, env_spec.role_arn)
         sctx = self._resolve_connect_namespace(spec, sctx, sd, env_spec.role_arn)
-        svc = sctx.names.service
+        service = EcsServiceResource(
+            ctx,
+            client,
+            sctx.cluster,
+            sctx.names.svc,
+            self.describer,
+            explain_clash=lambda aws_message: self._clash_message(ctx, spec, sctx, sd, aws_message),
+            on_namespace_gone=lambda aws_message: self._namespace_gone(sctx, aws_message),
+        )
+        seen = observe_claimed(ctx, service, ServiceWant(), spec.adopt)
+        described = seen.facts if seen is not None else None
 
-        # A batched describe of the environment's services, taken before this service's lock:
-        # trusted when it shows the service, but "absent" may be stale (a create may have
-        # finished meanwhile), and creating on a stale "absent" could register a second
-        # revision and reuse the clientToken with other parameters. So absent is re-checked.
-        described = ctx.hints.get("described")
-        if described is None:
-            described = self.describer.describe(client, sctx.cluster, svc)
-        if described is not None:
-            self._check_owner(ctx, spec, described)
-
-        task_definition_arn = self._task_definition(ctx, spec, sctx, client, described)
-        registry_arn = self._service_discovery(ctx, spec, sctx, sd)
-        desired = desired_service(spec, sctx, task_definition_arn, registry_arn)
-
-        held = self._held_revision(ctx, described, task_definition_arn)
-        if described is None:
-            described = self._create(ctx, spec, sctx, client, sd, task_definition_arn, registry_arn)
-        else:
-            # Tags are not part of UpdateService; DescribeServices(include=TAGS) has them.
-            stale = {k: v for k, v in sctx.tags.items() if described.get("tagMap", {}).get(k) != v}
-            if stale:
-                ecs.tag(client, described["serviceArn"], stale)
-            diff = service_diff(desired, observed_service(described))
-            if held:
-                diff.pop("taskDefinition", None)  # do not redeploy the revision that failed
-            if diff:
-                request = update_service_request(sctx.cluster, svc, diff, desired)
-                described = self._call(
-                    ctx, spec, sctx, sd, lambda: ecs.update_service(client, request)
-                )
-                ctx.event("UpdatedService", f"updated ECS service {svc}: {', '.join(sorted(diff))}")
-        outcome = self._outcome(spec, sctx, described, task_definition_arn, held)
+        revision = self._task_definition(ctx, spec, sctx, client, described)
+        registry_arn = self._registry(ctx, spec, sctx, sd)
+        held = self._held_revision(ctx, described, revision)
+        parts = [f"task definition {revision.rsplit('/', 1)[-1]}"]
+        if registry_arn:
+            parts.append(f"Service Discovery {sctx.names.svc}.{sctx.namespace_name}")
+        want = ServiceWant(
+            desired=desired_service(spec, sctx, revision, registry_arn),
+            create_request=lambda token: create_service_request(
+                spec, sctx, revision, registry_arn, token
+            ),
+            hold_revision=held,
+            summary=", ".join(parts),
+        )
+        described = ensure(ctx, service, want, spec.adopt, sctx.tags, seen=seen).facts
+        outcome = self._outcome(spec, sctx, described, revision, held)
         if outcome.requeue_after is not None:
             outcome.watch = RolloutTicket(
-                env_spec.region, env_spec.role_arn, sctx.cluster, svc, task_definition_arn
+                env_spec.region, env_spec.role_arn, sctx.cluster, sctx.names.svc, revision
             )
         return outcome
+
+    def _task_definition(
+        self,
+        ctx: SvcContext,
+        spec: EcsServiceSpec,
+        sctx: ServiceContext,
+        client: Any,
+        described: dict[str, Any] | None,
+    ) -> str:
+        """The revision of the rendered content: found, or registered."""
+        request = task_definition_request(spec, sctx)
+        revisions = TaskDefinitionResource(
+            ctx,
+            client,
+            self.task_definitions,
+            self._families,
+            unsaved_possible=lambda: _handled_before(ctx, PROCESS_STARTED),
+            keep_revisions=self.keep_revisions,
+        )
+        want = TaskDefinitionWant(
+            request=request,
+            digest=task_definition_digest(request),
+            family=sctx.names.family,
+            running=(described or {}).get("taskDefinition"),
+            announce=described is not None,
+        )
+        return ensure(ctx, revisions, want, adopt=False, tags=sctx.tags).facts
+
+    def _registry(
+        self, ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any
+    ) -> str | None:
+        """The Service Discovery service's ARN; None when it is off (a registration left
+        from before is removed at deletion)."""
+        if not service_discovery_enabled(spec, sctx):
+            return None
+        registry = ensure(
+            ctx,
+            DiscoveryResource(ctx, sd),
+            lambda request_id: _discovery_request(spec, sctx, request_id),
+            spec.adopt,
+            sctx.tags,
+        )
+        return str(registry.facts["Arn"])
 
     def _resolve_connect_namespace(
         self, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, role_arn: str | None
@@ -248,25 +272,36 @@ class ServiceManager:
         arn, name = known
         return dataclasses.replace(sctx, connect_namespace_arn=arn, connect_namespace_name=name)
 
+    def _namespace_gone(self, sctx: ServiceContext, aws_message: str) -> Terminal:
+        """ECS says the Service Connect namespace is gone (deleted since it was resolved)."""
+        self._namespaces.clear()
+        return Terminal(
+            "NamespaceNotFound",
+            f"the Service Connect namespace {sctx.service_connect_namespace[1]} no longer "
+            "exists: create it again or correct spec.network.connect.namespace. AWS said: "
+            f"{aws_message}",
+        )
+
     def _held_revision(
-        self, ctx: Context, described: dict[str, Any] | None, task_definition_arn: str
+        self, ctx: SvcContext, described: dict[str, Any] | None, task_definition_arn: str
     ) -> bool:
         """True when this generation's revision already failed its rollout.
 
         The circuit breaker rolls back to the last working revision; sending the failed one
         again would loop forever. It is held until the spec changes (a new generation)."""
         generation = ctx.resource.generation
-        recorded = ctx.resource.status.get("rollout") or {}
+        recorded = ctx.status.rollout or Rollout()
         failed_now = any(
             d.get("rolloutState") == "FAILED" and d.get("taskDefinition") == task_definition_arn
             for d in (described or {}).get("deployments") or []
         )
-        if failed_now and recorded.get("failedTaskDefinition") != task_definition_arn:
-            ctx.save_status(
-                rollout={
-                    "failedTaskDefinition": task_definition_arn,
-                    "failedGeneration": generation,
-                }
+        if failed_now and recorded.failed_task_definition != task_definition_arn:
+            ctx.save(
+                EcsServiceStatus(
+                    rollout=Rollout(
+                        failed_task_definition=task_definition_arn, failed_generation=generation
+                    )
+                )
             )
             ctx.event(
                 "RolloutFailed",
@@ -275,210 +310,18 @@ class ServiceManager:
                 warning=True,
             )
             return True
-        return bool(
-            recorded.get("failedTaskDefinition") == task_definition_arn
-            and recorded.get("failedGeneration") == generation
+        return (
+            recorded.failed_task_definition == task_definition_arn
+            and recorded.failed_generation == generation
         )
-
-    def _check_owner(self, ctx: Context, spec: EcsServiceSpec, described: dict[str, Any]) -> None:
-        if ctx.owner.owns(described.get("tagMap", {})):
-            return
-        if not spec.adopt:
-            other = owner_of(described.get("tagMap", {})) or "nobody known to kopilot"
-            raise Terminal(
-                "ServiceNotOwned",
-                f"ECS service {described['serviceName']} already exists in the cluster and "
-                f"belongs to {other}: set spec.adopt: true to take it over, or set another "
-                "spec.name",
-            )
-        ctx.event("AdoptedService", f"adopted ECS service {described['serviceName']}")
-
-    def _task_definition(
-        self,
-        ctx: Context,
-        spec: EcsServiceSpec,
-        sctx: ServiceContext,
-        client: Any,
-        described: dict[str, Any] | None,
-    ) -> str:
-        request = task_definition_request(spec, sctx)
-        digest = task_definition_digest(request)
-        recorded = ctx.resource.status.get("taskDefinitionArn")
-        running = (described or {}).get("taskDefinition")
-        if (
-            recorded
-            and running in (None, recorded)
-            and ctx.resource.status.get("taskDefinitionDigest") == digest
-        ):
-            return str(recorded)  # registered from this very content: no describe
-        candidates = [arn for arn in (running, recorded) if arn]
-        for arn in candidates:
-            if self.task_definitions.digest(client, arn) == digest:
-                if arn == recorded:
-                    ctx.record(taskDefinitionDigest=digest)
-                return str(arn)
-        unsaved = self._unsaved_revision(ctx, client, sctx.names.family, digest)
-        if unsaved is not None:
-            ctx.save_status(taskDefinitionArn=unsaved, taskDefinitionDigest=digest)
-            return unsaved
-        registered = ecs.register_task_definition(client, request)
-        arn = registered["taskDefinitionArn"]
-        self.task_definitions.put(arn, digest)
-        # Saved at once: registering again after a restart would make a second revision.
-        ctx.save_status(taskDefinitionArn=arn, taskDefinitionDigest=digest)
-        if described is not None:  # a new service's revision is named in CreatedService
-            ctx.event("RegisteredTaskDefinition", f"registered {arn.rsplit('/', 1)[-1]}")
-        self._prune_revisions(ctx, client, sctx.names.family, keep={arn, *candidates})
-        return str(arn)
-
-    def _unsaved_revision(self, ctx: Context, client: Any, family: str, digest: str) -> str | None:
-        """The revision of this very content that an earlier run of the operator registered
-        and did not live to save on status (revisions have no idempotency token). Only an
-        object older than this process can have one, and only the family's newest revision
-        can be it; asked once per family per process (two reads), before registering."""
-        with self._families_lock:
-            if family in self._families_seen:
-                return None
-            self._families_seen.add(family)
-        if not _handled_before(ctx, PROCESS_STARTED):
-            return None
-        for arn in ecs.task_definition_revisions(client, family)[:1]:
-            definition, tags = ecs.describe_task_definition_and_tags(client, arn)
-            if ctx.owner.owns(tags) and task_definition_digest(definition) == digest:
-                self.task_definitions.put(arn, digest)
-                ctx.event(
-                    "FoundTaskDefinition",
-                    f"found {arn.rsplit('/', 1)[-1]}, registered before a restart",
-                )
-                return arn
-        return None
-
-    def _prune_revisions(self, ctx: Context, client: Any, family: str, keep: set[str]) -> None:
-        """Deregister our own revisions beyond the newest few (never one someone else made,
-        say Copilot before an adoption). Runs only right after a registration."""
-        newest = max(int(arn.rsplit(":", 1)[-1]) for arn in keep)
-        if newest <= self.keep_revisions:
-            return  # revisions count from 1: there cannot be more than we keep yet
-        revisions = ecs.task_definition_revisions(client, family)
-        for arn in revisions[self.keep_revisions :]:
-            if arn not in keep and ctx.owner.owns(ecs.task_definition_tags(client, arn)):
-                ecs.deregister_task_definition(client, arn)
-
-    def _service_discovery(
-        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any
-    ) -> str | None:
-        if not service_discovery_enabled(spec, sctx):
-            return None  # off: a registration left from before is removed at deletion
-        recorded = ctx.resource.status.get("serviceDiscoveryArn")
-        recorded_id = ctx.resource.status.get("serviceDiscoveryId")
-        request_id = f"{ctx.resource.uid}-sd"
-        if recorded and recorded_id and _deleted_out_of_band(ctx, sd, str(recorded_id)):
-            # A new service needs a new CreatorRequestId (the old one names the deleted
-            # service); derived from the id it replaces, so a repeat after a restart matches.
-            request_id = f"{ctx.resource.uid}-sd-{recorded_id}"[:CREATOR_REQUEST_ID_MAX]
-            ctx.event(
-                "ServiceDiscoveryMissing",
-                f"Cloud Map service {sctx.names.service} ({recorded_id}) was deleted outside "
-                "kopilot; creating it again",
-                warning=True,
-            )
-            recorded = None
-        if recorded:
-            return str(recorded)
-        request = service_discovery_service_request(spec, sctx, request_id)
-        if request is None:  # not reached: Service Discovery is on
-            return None
-        # Create straight away: our CreatorRequestId makes a repeat return the same service,
-        # and only a name taken by someone else needs a look-up (listing the namespace's
-        # services first would cost pages of reads per service).
-        try:
-            created = cloudmap.create_service(sd, request)
-        except sd.exceptions.ServiceAlreadyExists as err:
-            existing = cloudmap.get_service(sd, str(err.response.get("ServiceId", "")))
-            if existing is None:
-                raise
-            created = self._claim_service_discovery(ctx, spec, sctx, sd, existing)
-        # Written with this pass's status: a repeat of the create returns the same service.
-        ctx.record(serviceDiscoveryArn=created["Arn"], serviceDiscoveryId=created["Id"])
-        return str(created["Arn"])
-
-    def _claim_service_discovery(
-        self,
-        ctx: Context,
-        spec: EcsServiceSpec,
-        sctx: ServiceContext,
-        sd: Any,
-        existing: dict[str, Any],
-    ) -> dict[str, Any]:
-        current = cloudmap.tags_of(sd, existing["Arn"])
-        if ctx.owner.owns(current):
-            return existing
-        if not spec.adopt:
-            raise Terminal(
-                "DiscoveryNameTaken",
-                f"Cloud Map service {existing['Name']} already exists in namespace "
-                f"{sctx.namespace_name} and belongs to "
-                f"{owner_of(current) or 'nobody known to kopilot'}: rename this service "
-                "(spec.name) or set spec.adopt: true",
-            )
-        # Adopted: it carries our ownership tags from now on, like everything we own.
-        cloudmap.tag(sd, existing["Arn"], dict(sctx.tags))
-        ctx.event("AdoptedServiceDiscovery", f"adopted Cloud Map service {existing['Name']}")
-        return existing
-
-    def _create(
-        self,
-        ctx: Context,
-        spec: EcsServiceSpec,
-        sctx: ServiceContext,
-        client: Any,
-        sd: Any,
-        task_definition_arn: str,
-        registry_arn: str | None,
-    ) -> dict[str, Any]:
-        creations = int(ctx.resource.status.get("creations", 0))
-        if ctx.resource.status.get("serviceArn"):
-            # It existed and is gone (deleted out of band): a new create needs a new token.
-            creations += 1
-            ctx.save_status(creations=creations, serviceArn=None)
-        token = client_token(ctx.resource.uid, f"create-{creations}")
-        request = create_service_request(spec, sctx, task_definition_arn, registry_arn, token)
-        created = self._call(ctx, spec, sctx, sd, lambda: ecs.create_service(client, request))
-        ctx.record(serviceArn=created["serviceArn"])  # the clientToken makes a repeat safe
-        parts = [f"task definition {task_definition_arn.rsplit('/', 1)[-1]}"]
-        if registry_arn:
-            parts.append(f"Service Discovery {sctx.names.service}.{sctx.namespace_name}")
-        ctx.event(
-            "CreatedService", f"created ECS service {sctx.names.service} ({', '.join(parts)})"
-        )
-        return created
-
-    def _call(
-        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, call: Any
-    ) -> dict[str, Any]:
-        """Create or update; a Service Connect name clash gets a message naming the owner."""
-        try:
-            result: dict[str, Any] = call()
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            message = err.response.get("Error", {}).get("Message", "")
-            if code == "NamespaceNotFoundException":  # deleted since it was resolved
-                self._namespaces.clear()
-                raise Terminal(
-                    "NamespaceNotFound",
-                    f"the Service Connect namespace {sctx.service_connect_namespace[1]} no "
-                    f"longer exists: create it again or correct spec.network.connect.namespace. "
-                    f"AWS said: {message}",
-                ) from err
-            if "already used" in message:  # ECS: "SC service is already used by <namespace>"
-                raise Terminal(
-                    "DiscoveryNameTaken", self._clash_message(ctx, spec, sctx, sd, message)
-                ) from err
-            raise
-        return result
 
     def _clash_message(
-        self, ctx: Context, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, aws_message: str
+        self,
+        ctx: SvcContext,
+        spec: EcsServiceSpec,
+        sctx: ServiceContext,
+        sd: Any,
+        aws_message: str,
     ) -> str:
         """Names the namespace of the clash and who holds the name there: another EcsService
         (its Service Connect endpoint or its Service Discovery service), or what AWS says of
@@ -486,35 +329,12 @@ class ServiceManager:
         connect = spec.network.connect
         discovery = (connect.discovery_name if connect else None) or sctx.names.discovery_name
         namespace_arn, namespace_name = sctx.service_connect_namespace
-        holder = self._discovery_holder(ctx, sd, namespace_arn, discovery)
+        holder = _discovery_holder(ctx, sd, namespace_arn, discovery)
         return (
             f"Service Connect discovery name {discovery!r} is already taken in namespace "
             f"{namespace_name} by {holder}: set spec.network.connect.discoveryName (or "
             f"spec.name) to a free name. AWS said: {aws_message}"
         )
-
-    def _discovery_holder(self, ctx: Context, sd: Any, namespace_arn: str, name: str) -> str:
-        taken = next(
-            (
-                s
-                for s in cloudmap.services_in(sd, namespace_arn.rsplit("/", 1)[-1])
-                if s["Name"] == name
-            ),
-            None,
-        )
-        if taken is None:
-            return "another ECS service"
-        tags = cloudmap.tags_of(sd, taken["Arn"])
-        if owner_of(tags):  # kopilot's Service Discovery service {svc}
-            return f"the Service Discovery service of {owner_of(tags)}"
-        for item in ctx.kube.list("EcsService", ctx.resource.namespace):
-            status = item.get("status") or {}
-            if (
-                item["metadata"]["uid"] != ctx.resource.uid
-                and (status.get("serviceConnect") or {}).get("discoveryArn") == taken["Arn"]
-            ):
-                return f"EcsService {ctx.resource.namespace}/{item['metadata']['name']}"
-        return holder_of(f"Cloud Map service {taken['Arn']}", tags)
 
     def _outcome(
         self,
@@ -527,20 +347,24 @@ class ServiceManager:
         state = rollout(described)
         points = endpoints(spec, sctx)
         running, desired_count = state["runningCount"], state["desiredCount"]
-        status: dict[str, Any] = {
-            "serviceArn": described.get("serviceArn"),
-            "taskDefinitionArn": task_definition_arn,
-            "endpoints": points,
-            "endpoint": next(
-                iter(points.get("serviceConnect") or []), points.get("serviceDiscovery")
-            ),
-            "desiredCount": desired_count,
-            "runningCount": running,
-            "pendingCount": state["pendingCount"],
-            "tasks": f"{running}/{desired_count}",
-            "rollout": {k: state.get(k) for k in ("state", "reason", "deploymentId")},
-            "serviceConnect": service_connect_status(described, sctx.service_connect_namespace[0]),
-        }
+        connect = service_connect_status(described, sctx.service_connect_namespace[0])
+        progress = Rollout(
+            state=state.get("state"),
+            reason=state.get("reason"),
+            deployment_id=state.get("deploymentId"),
+        )
+        status = EcsServiceStatus(
+            service_arn=described.get("serviceArn"),
+            task_definition_arn=task_definition_arn,
+            endpoints=Endpoints.model_validate(points),
+            endpoint=next(iter(points.get("serviceConnect") or []), points.get("serviceDiscovery")),
+            desired_count=desired_count,
+            running_count=running,
+            pending_count=state["pendingCount"],
+            tasks=f"{running}/{desired_count}",
+            rollout=progress,
+            service_connect=ServiceConnectStatus.model_validate(connect),
+        )
         if held:
             running_revision = str(state.get("taskDefinition") or "?").rsplit("/", 1)[-1]
             return Outcome(
@@ -552,7 +376,8 @@ class ServiceManager:
                 status,
             )
         if is_ready(described, task_definition_arn):
-            status["rollout"] |= {"failedTaskDefinition": None, "failedGeneration": None}
+            progress.failed_task_definition = None  # a success forgets an older failure
+            progress.failed_generation = None
             return Outcome(True, "Available", f"{running}/{desired_count} tasks running", status)
         return Outcome(
             False,
@@ -564,14 +389,11 @@ class ServiceManager:
 
     # -- delete -----------------------------------------------------------------------------
 
-    def delete(self, ctx: Context, spec: EcsServiceSpec) -> Outcome:
-        if spec.deletion_policy == "Retain":
-            return Outcome(True, "Retained", "deletionPolicy Retain: ECS service left in AWS")
-        status = ctx.resource.status
-        service_arn = status.get("serviceArn")
+    def delete(self, ctx: SvcContext, spec: EcsServiceSpec) -> Outcome:
+        status = ctx.status
         env = ctx.kube.get("EcsEnvironment", ctx.resource.namespace, spec.environment)
         if env is None:
-            if service_arn:
+            if status.service_arn:
                 raise Waiting(
                     "WaitingForEnvironment",
                     "the EcsEnvironment is gone; cannot reach AWS to delete",
@@ -581,53 +403,76 @@ class ServiceManager:
         env_spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
         client = ctx.clients.client("ecs", env_spec.region, env_spec.role_arn)
         sd = ctx.clients.client("servicediscovery", env_spec.region, env_spec.role_arn)
-        if service_arn:
-            # arn:aws:ecs:<region>:<account>:service/<cluster>/<service>
-            cluster = str(service_arn.split("/")[-2])
-            described = ecs.describe_service_any_state(client, cluster, service_arn)
-            if described is not None and described.get("status") != "INACTIVE":
-                if not ctx.owner.owns(described.get("tagMap", {})):
-                    return Outcome(True, "Deleted", "the ECS service is not ours; left alone")
-                if described.get("status") == "ACTIVE":
-                    if described.get("desiredCount", 0) > 0:
-                        ecs.update_service(
-                            client, {"cluster": cluster, "service": service_arn, "desiredCount": 0}
-                        )
-                    ecs.delete_service(client, cluster, service_arn)
-                    ctx.event("DeletingService", f"deleting ECS service {described['serviceName']}")
-                raise Waiting(
-                    "DeletingService",
-                    f"ECS service {described['serviceName']} is draining",
-                    delay=2.0,
-                )
-        registry_id = status.get("serviceDiscoveryId")
-        if registry_id:
-            found = cloudmap.get_service(sd, registry_id)
-            if found is not None and ctx.owner.owns(cloudmap.tags_of(sd, found["Arn"])):
-                try:
-                    cloudmap.delete_service(sd, registry_id)
-                except sd.exceptions.ResourceInUse as err:
-                    raise Waiting(
-                        "DeletingServiceDiscovery",
-                        f"Cloud Map service still has instances: {err}",
-                        delay=5.0,
-                    ) from err
-                ctx.event("DeletedServiceDiscovery", f"deleted Cloud Map service {found['Name']}")
+        # Reverse step order: the ECS service (drained), then its Cloud Map service. The
+        # task definition family stays: its revisions cost nothing and keep the history.
+        # With no ARN on status (a create whose pass ended before writing it), the service
+        # is looked for by name; either way it is deleted only if it is this object's.
+        cluster = str((env.get("status") or {}).get("clusterArn") or "")
+        target = status.service_arn or spec.name or ctx.resource.name
+        if status.service_arn and _service_arn_cluster(status.service_arn):
+            cluster = _service_arn_cluster(status.service_arn)
+        if cluster:
+            remove(ctx, EcsServiceResource(ctx, client, cluster, target), ServiceWant())
+        remove(ctx, DiscoveryResource(ctx, sd, deleting=True), _no_request)
         return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")
 
 
-def _check_identity(ctx: Context, sctx: ServiceContext) -> None:
+def _service_arn_cluster(arn: str) -> str:
+    """The cluster in arn:aws:ecs:<region>:<account>:service/<cluster>/<service>; empty for
+    ARNs of before ECS's long ARN format (service/<service>), which do not name it."""
+    path = arn.split(":", 5)[-1].split("/")
+    return path[1] if len(path) == 3 else ""
+
+
+def _discovery_request(
+    spec: EcsServiceSpec, sctx: ServiceContext, request_id: str
+) -> dict[str, Any]:
+    request = service_discovery_service_request(spec, sctx, request_id)
+    if request is None:  # not reached: called only with Service Discovery on
+        raise ValueError("Service Discovery is off")
+    return request
+
+
+def _no_request(request_id: str) -> dict[str, Any]:
+    raise ValueError("no Cloud Map service is created while deleting")
+
+
+def _discovery_holder(ctx: SvcContext, sd: Any, namespace_arn: str, name: str) -> str:
+    taken = next(
+        (
+            s
+            for s in cloudmap.services_in(sd, namespace_arn.rsplit("/", 1)[-1])
+            if s["Name"] == name
+        ),
+        None,
+    )
+    if taken is None:
+        return "another ECS service"
+    tags = cloudmap.tags_of(sd, taken["Arn"])
+    if owner_of(tags):  # kopilot's Service Discovery service {svc}
+        return f"the Service Discovery service of {owner_of(tags)}"
+    for item in ctx.kube.list("EcsService", ctx.resource.namespace):
+        status = item.get("status") or {}
+        if (
+            item["metadata"]["uid"] != ctx.resource.uid
+            and (status.get("serviceConnect") or {}).get("discoveryArn") == taken["Arn"]
+        ):
+            return f"EcsService {ctx.resource.namespace}/{item['metadata']['name']}"
+    return holder_of(f"Cloud Map service {taken['Arn']}", tags)
+
+
+def _check_identity(ctx: SvcContext, sctx: ServiceContext) -> None:
     """The ECS service recorded on status must be the one the spec names: app, environment
     and name are immutable (the CRD refuses a change), but a CRD installed from an older
     version does not, and following the change would leave the first service behind."""
-    recorded = ctx.resource.status.get("serviceArn")
+    recorded = ctx.status.service_arn
     if recorded and not service_arn_names(
-        str(recorded), sctx.cluster.rsplit("/", 1)[-1], sctx.names.service
+        str(recorded), sctx.cluster.rsplit("/", 1)[-1], sctx.names.svc
     ):
         raise Terminal(
             "IdentityChanged",
             f"this EcsService runs ECS service {recorded}, and spec.app, spec.environment or "
-            f"spec.name now name {sctx.names.service} in {sctx.cluster.rsplit('/', 1)[-1]}: "
+            f"spec.name now name {sctx.names.svc} in {sctx.cluster.rsplit('/', 1)[-1]}: "
             "restore them, or delete this EcsService (its deletionPolicy applies to the ECS "
             "service it runs) and create a new one",
         )
@@ -642,17 +487,7 @@ def service_arn_names(arn: str, cluster: str, service: str) -> bool:
     return path[1:] in ([cluster, service], [service])
 
 
-def _deleted_out_of_band(ctx: Context, sd: Any, service_id: str) -> bool:
-    """The environment's resync lists its namespace's Cloud Map services once per pass
-    (hint `discoveryIds`); a service missing from that list is asked for once more, since
-    the list may predate its creation."""
-    listed = ctx.hints.get("discoveryIds")
-    if listed is None or service_id in listed:
-        return False
-    return cloudmap.get_service(sd, service_id) is None
-
-
-def _handled_before(ctx: Context, moment: datetime) -> bool:
+def _handled_before(ctx: Context[Any], moment: datetime) -> bool:
     """Whether an operator worked on the object before `moment`. kopf adds its finalizer
     before the first handler runs, and the operator writes status: both are in
     managedFields with a time (to the second, so a write in the same second counts). An

@@ -59,12 +59,6 @@ class ServiceContext:
 # -- decisions shared by the requests ------------------------------------------------------
 
 
-def connect_enabled(spec: EcsServiceSpec) -> bool:
-    """Service Connect is on when `network.connect` is given and not `enabled: false`."""
-    connect = spec.network.connect
-    return connect is not None and connect.is_enabled
-
-
 def service_discovery_enabled(spec: EcsServiceSpec, ctx: ServiceContext) -> bool:
     """Service Discovery registers a port in the env's DNS namespace: on for a service with
     a port unless turned off, and never in an HTTP namespace (it has no DNS to answer)."""

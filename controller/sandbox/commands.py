@@ -17,7 +17,7 @@ from typing import Any
 from .controlplane.binaries import cache_root
 from .controlplane.processes import log_tail
 from .manifests import ManifestError, apply, load
-from .snapshot import aws_state, regions_of, resources, settled, summary
+from .snapshot import all_ready_or_failed, aws_state, regions_of, resources, summary
 from .world import Sandbox
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -28,7 +28,7 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def wait_settled(
+def wait_until_done(
     sandbox: Sandbox, timeout: float, on_change: Callable[[dict[str, Any]], None]
 ) -> list[dict[str, Any]]:
     """Poll until every kopilot resource is Ready or failed for good; report each change."""
@@ -42,7 +42,7 @@ def wait_settled(
             if seen.get(key) != state:
                 seen[key] = state
                 on_change(item)
-        if settled(items) or time.monotonic() > deadline:
+        if all_ready_or_failed(items) or time.monotonic() > deadline:
             return items
         time.sleep(0.5)
 
@@ -195,9 +195,9 @@ def demo(keep: bool, timeout: float) -> int:
             f"front-end) in namespace {DEMO_NAMESPACE}:"
         )
         apply(sandbox.api, documents, DEMO_NAMESPACE)
-        items = wait_settled(sandbox, timeout, _progress_line)
+        items = wait_until_done(sandbox, timeout, _progress_line)
         print(render_report(items, _snapshot(sandbox)))
-        ok = settled(items) and all(i["ready"] == "True" for i in items)
+        ok = all_ready_or_failed(items) and all(i["ready"] == "True" for i in items)
         print(
             f"\n{'everything is Ready' if ok else 'NOT everything is Ready'} "
             f"({time.monotonic() - started:.0f}s from start)"
@@ -227,7 +227,7 @@ def run(files: list[Path], wait: bool, timeout: float, output: str) -> int:
             _err(f"error: {err}")
             return 2
         if wait:
-            items = wait_settled(sandbox, timeout, lambda item: None)
+            items = wait_until_done(sandbox, timeout, lambda item: None)
         else:
             items = [summary(o) for o in resources(sandbox.api)]
         aws = _snapshot(sandbox)

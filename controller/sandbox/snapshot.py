@@ -40,7 +40,7 @@ def summary(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def settled(items: list[dict[str, Any]]) -> bool:
+def all_ready_or_failed(items: list[dict[str, Any]]) -> bool:
     """Every resource is Ready or has failed in a way that waiting will not fix."""
     return bool(items) and all(s["ready"] == "True" or s["terminal"] for s in items)
 

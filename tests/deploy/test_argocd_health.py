@@ -13,8 +13,7 @@ import yaml
 from tests.conftest import Kube, Kubectl
 from tests.deploy.manifests import ARGOCD, HEALTH_LUA, KINDS, argocd_health, kustomize
 from tests.fixtures_aws import LocalAws
-from tests.operator.test_environment import app, apply, condition, env, get, wait_ready, wait_reason
-from tests.operator.test_service import service
+from tests.operator.objects import app, apply, condition, env, get, service, wait_ready, wait_reason
 from tests.operator_process import OperatorProcess
 
 # -- hand-written objects --------------------------------------------------------------------

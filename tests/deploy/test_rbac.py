@@ -19,7 +19,7 @@ from tests.deploy.manifests import (
     argocd_health,
 )
 from tests.fixtures_aws import LocalAws
-from tests.operator.test_environment import wait_ready
+from tests.operator.objects import wait_ready
 from tests.operator_process import OperatorProcess
 
 pytestmark = pytest.mark.controlplane

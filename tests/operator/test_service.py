@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
 import pytest
 from kubernetes import watch
@@ -14,62 +12,29 @@ from kubernetes import watch
 from controller.sandbox.aws import FaultRule
 from tests.conftest import Kube, Kubectl
 from tests.fixtures_aws import LocalAws
-from tests.operator.test_environment import (
+from tests.operator.objects import (
+    CLUSTER,
     GROUP,
+    ROOT,
     VERSION,
     app,
     apply,
+    cloud_map_services,
     condition,
+    described,
+    described_tags,
     env,
     get,
+    primary,
+    service,
+    task_definition,
     wait_ready,
     wait_reason,
+    writes,
 )
 from tests.operator_process import OperatorProcess, eventually
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.aws]
-
-ROOT = Path(__file__).resolve().parents[2]
-CLUSTER = "kudos-test"
-WRITE_PREFIXES = ("Create", "Update", "Delete", "Register", "Deregister", "Tag", "Untag", "Put")
-
-
-def service(name: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "EcsService",
-        "metadata": {"name": name},
-        "spec": {"app": "kudos", "environment": "test", "image": "nginx:1", **spec},
-    }
-
-
-def described(aws: LocalAws, name: str, cluster: str = CLUSTER) -> dict[str, Any]:
-    found = aws.client("ecs").describe_services(cluster=cluster, services=[name])["services"]
-    return dict(found[0]) if found else {}
-
-
-def described_tags(aws: LocalAws, name: str) -> dict[str, str]:
-    found = aws.client("ecs").describe_services(cluster=CLUSTER, services=[name], include=["TAGS"])
-    return {t["key"]: t["value"] for t in found["services"][0].get("tags", [])}
-
-
-def primary(svc: dict[str, Any]) -> dict[str, Any]:
-    return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
-
-
-def task_definition(aws: LocalAws, arn: str) -> dict[str, Any]:
-    return dict(aws.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"])
-
-
-def cloud_map_services(aws: LocalAws) -> dict[str, dict[str, Any]]:
-    sd = aws.client("servicediscovery")
-    return {
-        s["Name"]: sd.get_service(Id=s["Id"])["Service"] for s in sd.list_services()["Services"]
-    }
-
-
-def writes(counters: dict[str, int]) -> dict[str, int]:
-    return {op: n for op, n in counters.items() if op.split(":")[1].startswith(WRITE_PREFIXES)}
 
 
 def test_the_kudos_sample_end_to_end(

@@ -11,8 +11,19 @@ import pytest
 from controller.sandbox.aws import FaultRule
 from tests.conftest import Kube, Kubectl
 from tests.fixtures_aws import LocalAws
-from tests.operator.test_environment import app, apply, condition, env, get, wait_ready, wait_reason
-from tests.operator.test_service import CLUSTER, cloud_map_services, described, service
+from tests.operator.objects import (
+    CLUSTER,
+    app,
+    apply,
+    cloud_map_services,
+    condition,
+    described,
+    env,
+    get,
+    service,
+    wait_ready,
+    wait_reason,
+)
 from tests.operator_process import OperatorProcess, eventually
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.aws]

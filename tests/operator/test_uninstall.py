@@ -12,8 +12,7 @@ import yaml
 from controller.sandbox.controlplane import ControlPlane
 from tests.conftest import ROOT
 from tests.fixtures_aws import LocalAws
-from tests.operator.test_environment import app, env
-from tests.operator.test_service import CLUSTER, service
+from tests.operator.objects import CLUSTER, app, env, service
 from tests.operator_process import OperatorProcess, eventually
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.aws]

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from controller.aws.pacing import FIRST_INTERVAL, Pacer, Throttled
+from controller.pacing import FIRST_INTERVAL, Pacer, Throttled
 
 KEY = (1, "RegisterTaskDefinition")
 

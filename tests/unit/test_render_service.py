@@ -13,7 +13,6 @@ from controller.naming import Names
 from controller.render.service import (
     ServiceContext,
     client_alias,
-    connect_enabled,
     create_service_request,
     desired_service,
     endpoints,
@@ -395,7 +394,7 @@ def test_service_connect_is_off_unless_the_connect_block_turns_it_on(
     network: dict[str, Any],
 ) -> None:
     the_spec = api_spec(network=network)
-    assert not connect_enabled(the_spec)
+    assert the_spec.network.connect is None or not the_spec.network.connect.is_enabled
     assert service_connect_configuration(the_spec, context()) is None
     assert client_alias(the_spec, context()) is None
 

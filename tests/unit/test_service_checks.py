@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from controller.api.service import EcsServiceStatus
 from controller.reconcile.engine import Context, Resource
 from controller.reconcile.service import _handled_before, service_arn_names
 
@@ -36,11 +37,11 @@ def test_a_recorded_arn_names_the_service_or_not(
 STARTED = datetime(2026, 12, 2, 6, 0, 30, 500000, tzinfo=UTC)
 
 
-def _context(metadata: dict[str, Any]) -> Context:
+def _context(metadata: dict[str, Any]) -> Context[EcsServiceStatus]:
     resource = Resource(
         "EcsService", "demo", "api", "uid-1", 1, {}, {}, body={"metadata": metadata}
     )
-    return Context(resource, kube=None, clients=None, events=lambda *a: None)  # type: ignore[arg-type]
+    return Context(resource, None, None, lambda *a: None, EcsServiceStatus)  # type: ignore[arg-type]
 
 
 def _entry(manager: str, time: str, subresource: str | None = None) -> dict[str, Any]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from controller.api.service import EcsServiceStatus
 from controller.naming import MAX_TAGS, Names
 from controller.reconcile.engine import Context, Resource
 from controller.reconcile.errors import Terminal
 
 
-def _context() -> Context:
+def _context() -> Context[EcsServiceStatus]:
     resource = Resource("EcsService", "demo", "api", "uid-1", 1, {}, {})
-    return Context(resource, kube=None, clients=None, events=lambda *a: None)  # type: ignore[arg-type]
+    return Context(resource, None, None, lambda *a: None, EcsServiceStatus)  # type: ignore[arg-type]
 
 
 def test_user_tags_and_ownership_tags_are_merged() -> None:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from controller.reconcile.rollouts import pick, settled
+from controller.reconcile.rollouts import pick, rollout_over
 from controller.reconcile.waiting import Wakeups, environment_key
 
 TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/kudos-test-api:2"
@@ -39,14 +39,14 @@ def test_pick_takes_the_due_and_fills_the_last_batch_with_the_next_to_come_due()
 
 
 def test_a_rollout_is_settled_when_ready_failed_or_gone() -> None:
-    assert settled(service(deployment("COMPLETED")), TD)
-    assert not settled(service(deployment("IN_PROGRESS")), TD)
-    assert not settled(service(deployment("COMPLETED"), running=0), TD), "tasks still starting"
-    assert not settled(service(deployment("COMPLETED", td=TD[:-1] + "1")), TD), "old revision"
+    assert rollout_over(service(deployment("COMPLETED")), TD)
+    assert not rollout_over(service(deployment("IN_PROGRESS")), TD)
+    assert not rollout_over(service(deployment("COMPLETED"), running=0), TD), "tasks still starting"
+    assert not rollout_over(service(deployment("COMPLETED", td=TD[:-1] + "1")), TD), "old revision"
     rolled_back = service(deployment("COMPLETED", td=TD[:-1] + "1"), deployment("FAILED", "ACTIVE"))
-    assert settled(rolled_back, TD), "a failed deployment ends the wait"
-    assert settled(None, TD), "gone"
-    assert settled(service(deployment("IN_PROGRESS"), status="DRAINING"), TD)
+    assert rollout_over(rolled_back, TD), "a failed deployment ends the wait"
+    assert rollout_over(None, TD), "gone"
+    assert rollout_over(service(deployment("IN_PROGRESS"), status="DRAINING"), TD)
 
 
 def test_wakeups_signal_waiters_and_time_out_without_one() -> None:

@@ -16,12 +16,13 @@ instead of holding a worker thread; a slot under a second away is waited for in 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,17 @@ from typing import Any
 current_caller: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "kopilot_caller", default=None
 )
+
+
+@contextlib.contextmanager
+def acting_for(caller: str) -> Iterator[None]:
+    """AWS calls made inside are this caller's (one Kubernetes object): its pacing slot."""
+    token = current_caller.set(caller)
+    try:
+        yield
+    finally:
+        current_caller.reset(token)
+
 
 THROTTLE_CODES = frozenset(
     {

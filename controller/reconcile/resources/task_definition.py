@@ -1,0 +1,189 @@
+"""A service's task definition family: revisions are immutable, so "update" is a new
+revision (a create), and the one in use is found by content."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ...api.service import EcsServiceStatus
+from ...aws import ecs
+from ...observe.service import task_definition_digest
+from ..engine import Context
+from ..errors import COMMON_TERMINAL_CODES
+from ..lifecycle import Seen
+
+# Old revisions kept ACTIVE beside the one in use (for rollbacks).
+KEEP_REVISIONS = 5
+
+
+class TaskDefinitionCache:
+    """Task definition revisions are immutable, so one describe per ARN is enough. Only the
+    digest of what matching compares is kept (a short string, not the whole description:
+    a thousand services' revisions would otherwise stay in memory)."""
+
+    def __init__(self) -> None:
+        self._digests: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def digest(self, client: Any, arn: str) -> str:
+        with self._lock:
+            found = self._digests.get(arn)
+        if found is None:
+            found = task_definition_digest(ecs.describe_task_definition(client, arn))
+            with self._lock:
+                self._digests[arn] = found
+        return found
+
+    def put(self, arn: str, digest: str) -> None:
+        with self._lock:
+            self._digests[arn] = digest
+
+
+class FamiliesSeen:
+    """Families whose newest revision this process has registered or looked at: an
+    unsaved revision (see TaskDefinitionResource.observe) is looked for once per family."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def first_look(self, family: str) -> bool:
+        with self._lock:
+            if family in self._seen:
+                return False
+            self._seen.add(family)
+            return True
+
+
+@dataclass(frozen=True)
+class TaskDefinitionWant:
+    request: dict[str, Any]  # RegisterTaskDefinition's arguments
+    digest: str
+    family: str
+    running: str | None  # the revision the ECS service runs, if it exists
+    announce: bool  # say "registered" (a new service's revision is named in CreatedService)
+
+
+Revision = str  # a task definition ARN
+
+
+class TaskDefinitionResource:
+    noun = "task definition"
+    reason = "TaskDefinition"
+    not_owned_reason = "TaskDefinitionNotOwned"
+    rename_hint = "set another spec.name"
+    terminal_codes = COMMON_TERMINAL_CODES
+    idempotent_create = False  # a repeat would register a second revision: saved at once
+
+    def __init__(
+        self,
+        ctx: Context[EcsServiceStatus],
+        client: Any,
+        cache: TaskDefinitionCache,
+        families: FamiliesSeen,
+        unsaved_possible: Callable[[], bool],
+        keep_revisions: int = KEEP_REVISIONS,
+    ) -> None:
+        self._ctx = ctx
+        self._ecs = client
+        self._cache = cache
+        self._families = families
+        self._unsaved_possible = unsaved_possible
+        self._keep_revisions = keep_revisions
+        self._digest: str | None = None
+
+    def recorded(self) -> bool:
+        return False  # a recorded revision that does not match is replaced, not "missing"
+
+    def observe(self, want: TaskDefinitionWant) -> Seen[Revision] | None:
+        """The revision of this content: the recorded one (no call when status says it was
+        registered from this very content), the running one, or one an earlier process
+        registered and did not live to save."""
+        self._digest = want.digest
+        status = self._ctx.status
+        recorded = status.task_definition_arn
+        if (
+            recorded
+            and want.running in (None, recorded)
+            and status.task_definition_digest == want.digest
+        ):
+            return _revision(recorded)
+        for arn in (want.running, recorded):
+            if arn and self._cache.digest(self._ecs, arn) == want.digest:
+                return _revision(arn)
+        unsaved = self._unsaved_revision(want)
+        return None if unsaved is None else _revision(unsaved)
+
+    def _unsaved_revision(self, want: TaskDefinitionWant) -> str | None:
+        """Revisions have no idempotency token: only an object older than this process can
+        have one, and only the family's newest revision can be it; asked once per family
+        per process (two reads), before registering."""
+        if not self._families.first_look(want.family) or not self._unsaved_possible():
+            return None
+        for arn in ecs.task_definition_revisions(self._ecs, want.family)[:1]:
+            definition, tags = ecs.describe_task_definition_and_tags(self._ecs, arn)
+            if self._ctx.owner.owns(tags) and task_definition_digest(definition) == want.digest:
+                self._cache.put(arn, want.digest)
+                self._ctx.event(
+                    "FoundTaskDefinition",
+                    f"found {arn.rsplit('/', 1)[-1]}, registered before a restart",
+                )
+                return arn
+        return None
+
+    def diff(self, want: TaskDefinitionWant, seen: Seen[Revision]) -> dict[str, Any]:
+        return {}  # a revision found by its content is current
+
+    def create(self, want: TaskDefinitionWant) -> Seen[Revision]:
+        in_use = {a for a in (want.running, self._ctx.status.task_definition_arn) if a}
+        arn = str(ecs.register_task_definition(self._ecs, want.request)["taskDefinitionArn"])
+        self._cache.put(arn, want.digest)
+        self._families.first_look(want.family)
+        # Saved at once: registering again after a restart would make a second revision.
+        self._ctx.save(
+            EcsServiceStatus(task_definition_arn=arn, task_definition_digest=want.digest)
+        )
+        self._prune(want.family, keep={arn, *in_use})
+        seen = _revision(arn)
+        seen.created = want.announce
+        return seen
+
+    def _prune(self, family: str, keep: set[str]) -> None:
+        """Deregister our own revisions beyond the newest few (never one someone else made,
+        say Copilot before an adoption). Runs only right after a registration."""
+        newest = max(int(arn.rsplit(":", 1)[-1]) for arn in keep)
+        if newest <= self._keep_revisions:
+            return  # revisions count from 1: there cannot be more than we keep yet
+        revisions = ecs.task_definition_revisions(self._ecs, family)
+        for arn in revisions[self._keep_revisions :]:
+            if arn not in keep and self._ctx.owner.owns(ecs.task_definition_tags(self._ecs, arn)):
+                ecs.deregister_task_definition(self._ecs, arn)
+
+    def update(self, want: TaskDefinitionWant, seen: Seen[Revision]) -> Seen[Revision]:
+        return seen  # never called: diff is always empty
+
+    def tag(self, seen: Seen[Revision], tags: Mapping[str, str]) -> None:
+        ecs.tag(self._ecs, seen.facts, dict(tags))
+
+    def read_tags(self, seen: Seen[Revision]) -> Mapping[str, str]:
+        return ecs.task_definition_tags(self._ecs, seen.facts)
+
+    def forget(self) -> None:
+        return None
+
+    def keep(self, seen: Seen[Revision]) -> EcsServiceStatus:
+        return EcsServiceStatus(task_definition_arn=seen.facts, task_definition_digest=self._digest)
+
+    def created_event(self, seen: Seen[Revision]) -> str:
+        return f"registered {seen.facts.rsplit('/', 1)[-1]}"
+
+    def delete(self, seen: Seen[Revision]) -> None:
+        ecs.deregister_task_definition(self._ecs, seen.facts)
+
+
+def _revision(arn: str) -> Seen[Revision]:
+    # Tags are given at registration and revisions are never re-tagged: not read.
+    return Seen(arn.rsplit("/", 1)[-1], arn)

@@ -1,0 +1,658 @@
+"""Every `Ready` reason in the README's table, produced by the real engine and managers in
+one pass (two for a rollout), with a dict for Kubernetes and stubbed boto3 clients for AWS
+(tests/unit/passes.py). One test per reason, named after it, and a test that the README's
+table and this module name the same reasons. Also the reasons the error policy adds:
+AccessDenied and ServiceLinkedRoleMissing (blocked: retried, never terminal), TooManyTags
+and AwsRejected (terminal), Retained and Deleted (deletion)."""
+
+# Each test is named after the CamelCase reason it produces (test_ClusterNotOwned).
+# ruff: noqa: N802
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.naming import Names, to_aws_tags
+from controller.reconcile.engine import SYNCED_ERROR, SYNCED_OK, SYNCED_TERMINAL, Known, Result
+from controller.reconcile.service import ROLLOUT_POLL_SECONDS
+from tests.unit.passes import (
+    ACCOUNT,
+    CLOUD_MAP_NAMESPACE,
+    REGION,
+    Body,
+    World,
+    app,
+    cloud_map_tags,
+    cluster,
+    deployment,
+    ecs_service,
+    environment,
+    owner_tags,
+    ready_condition,
+    ready_environment,
+    service,
+)
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+# Reasons the error policy and the deletion policy add to the README's table.
+POLICY_REASONS = ("AccessDenied", "ServiceLinkedRoleMissing", "TooManyTags", "AwsRejected")
+DELETION_REASONS = ("Retained", "Deleted")
+
+TD0 = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/kudos-test-api:0"
+TD1 = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/kudos-test-api:1"
+SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/kudos-test/api"
+DISCOVERY = {
+    "Id": "srv-api",
+    "Arn": f"arn:aws:servicediscovery:{REGION}:{ACCOUNT}:service/srv-api",
+    "Name": "api",
+}
+SERVICE_LINKED_ROLE = (
+    "Unable to assume the service linked role. Please verify that the ECS service linked "
+    "role exists."
+)
+ENV_NAMES = Names("kudos", "test")
+
+
+# -- what a pass must end with ------------------------------------------------------------
+
+
+def expect(
+    world: World,
+    body: Body,
+    result: Result,
+    outcome: str,
+    reason: str,
+    ready: bool = False,
+    synced: str = SYNCED_OK,
+) -> str:
+    """The pass ended with `outcome`, its last conditions say Ready=`ready` with `reason`
+    and Synced with `synced`, and AWS was asked every stubbed call. Returns the message."""
+    condition = world.ready(body)
+    assert (condition["status"], condition["reason"]) == (str(ready), reason), condition
+    assert world.synced(body)["reason"] == synced, world.synced(body)
+    assert result.outcome == outcome, result
+    world.aws.assert_done()
+    return str(condition["message"])
+
+
+def terminal(world: World, body: Body, result: Result, reason: str) -> str:
+    """The spec (or what AWS holds) must change: reported, not retried before the resync."""
+    return expect(world, body, result, "terminal", reason, synced=SYNCED_TERMINAL)
+
+
+def blocked(world: World, body: Body, result: Result, reason: str) -> str:
+    """Refused by IAM or the account: Ready=False, retried (a requeue), never terminal."""
+    message = expect(world, body, result, "requeue", reason, synced=SYNCED_ERROR)
+    assert result.delay > 0
+    return message
+
+
+def waiting(world: World, body: Body, result: Result, reason: str) -> str:
+    """On its way or held by something else: the pass succeeded and looks again."""
+    message = expect(world, body, result, "requeue", reason)
+    assert result.delay > 0
+    return message
+
+
+# -- AWS answers, in the order a pass asks --------------------------------------------
+
+
+def namespace_created(world: World) -> None:
+    """An environment's first pass up to its cluster: the namespace is made at once."""
+    sd = "servicediscovery"
+    world.aws.answer(sd, "list_namespaces", {"Namespaces": []})
+    world.aws.answer(sd, "create_private_dns_namespace", {"OperationId": "op-1"})
+    world.aws.answer(
+        sd,
+        "get_operation",
+        {"Operation": {"Id": "op-1", "Status": "SUCCESS", "Targets": {"NAMESPACE": "ns-test"}}},
+    )
+    world.aws.answer(sd, "get_namespace", {"Namespace": CLOUD_MAP_NAMESPACE})
+
+
+def no_cluster(world: World) -> None:
+    world.aws.answer(
+        "ecs", "describe_clusters", {"clusters": [], "failures": [{"reason": "MISSING"}]}
+    )
+
+
+def service_world(*objects: Body) -> World:
+    """The app, its Ready environment, and `objects`."""
+    return World(app(), ready_environment(), *objects)
+
+
+def new_service(world: World, create_refused: tuple[str, str] | None = None) -> None:
+    """A new service's pass: not there yet, a revision registered, its Service Discovery
+    service and the ECS service created (or CreateService refused with (code, message))."""
+    world.aws.answer(
+        "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
+    )
+    world.aws.answer(
+        "ecs",
+        "register_task_definition",
+        {"taskDefinition": {"taskDefinitionArn": TD1, "family": "kudos-test-api"}},
+    )
+    world.aws.answer("servicediscovery", "create_service", {"Service": DISCOVERY})
+    if create_refused is not None:
+        world.aws.refuse("ecs", "create_service", *create_refused)
+        return
+    created = {
+        "serviceArn": SERVICE_ARN,
+        "serviceName": "api",
+        "status": "ACTIVE",
+        "taskDefinition": TD1,
+        "desiredCount": 1,
+        "runningCount": 0,
+        "pendingCount": 1,
+        "deployments": [deployment(TD1, "IN_PROGRESS")],
+    }
+    world.aws.answer("ecs", "create_service", {"service": created})
+
+
+def first_service_pass(world: World, body: Body) -> Result:
+    new_service(world)
+    return world.reconcile(body)
+
+
+def later_service_pass(
+    world: World, body: Body, first: Result, deployments: list[dict[str, Any]], running: int
+) -> Result:
+    """The next pass, given (as the environment's resync would) the description of the
+    service the first pass created, with these deployments."""
+    described = ecs_service(world.aws.params("CreateService"), deployments, running)
+    world.aws.calls.clear()
+    return world.reconcile(body, known=Known(described=described), status=first.status)
+
+
+# -- on its way, or there -----------------------------------------------------------------
+
+
+def app_available() -> tuple[World, Body, Result]:
+    ready = {"conditions": [ready_condition()]}
+    kudos = app()
+    world = World(kudos, environment(status=ready), service(status=ready))
+    return world, kudos, world.reconcile(kudos)
+
+
+def environment_available() -> tuple[World, Body, Result]:
+    env = environment()
+    world = World(app(), env)
+    namespace_created(world)
+    no_cluster(world)
+    world.aws.answer(
+        "ecs", "create_cluster", {"cluster": cluster("kudos-test", owner_tags(env, ENV_NAMES))}
+    )
+    return world, env, world.reconcile(env)
+
+
+def service_available() -> tuple[World, Body, Result]:
+    api = service()
+    world = service_world(api)
+    first = first_service_pass(world, api)
+    result = later_service_pass(world, api, first, [deployment(TD1, "COMPLETED")], running=1)
+    # A service made from kopilot's own request observes with no difference: no call.
+    assert world.aws.calls == []
+    return world, api, result
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [app_available, environment_available, service_available],
+    ids=["EcsApp", "EcsEnvironment", "EcsService"],
+)
+def test_Available(scenario: Callable[[], tuple[World, Body, Result]]) -> None:
+    world, body, result = scenario()
+    expect(world, body, result, "done", "Available", ready=True)
+    assert result.ready
+
+
+def test_CreatingNamespace() -> None:
+    env = environment()
+    world = World(app(), env)
+    world.aws.answer("servicediscovery", "list_namespaces", {"Namespaces": []})
+    world.aws.answer("servicediscovery", "create_private_dns_namespace", {"OperationId": "op-1"})
+    world.aws.answer(
+        "servicediscovery", "get_operation", {"Operation": {"Id": "op-1", "Status": "PENDING"}}
+    )
+    result = world.reconcile(env)
+    assert "op-1" in waiting(world, env, result, "CreatingNamespace")
+    # The operation was saved before it was polled: a restart polls it, never creates twice.
+    assert world.kube.patches[0][2]["namespace"]["operationId"] == "op-1"
+
+
+def test_RollingOut() -> None:
+    api = service()
+    world = service_world(api)
+    result = first_service_pass(world, api)
+    assert "0/1 tasks running" in waiting(world, api, result, "RollingOut")
+    assert result.delay == ROLLOUT_POLL_SECONDS
+    assert result.watch is not None  # the rollout watcher polls it in a batch
+    assert (result.status or {}).get("serviceArn") == SERVICE_ARN
+
+
+def test_Progressing() -> None:
+    kudos = app()
+    world = World(kudos, environment(), service())
+    result = world.reconcile(kudos)
+    message = expect(world, kudos, result, "done", "Progressing")
+    assert message == "0/1 environments and 0/1 services ready"
+
+
+# -- waiting for what the spec names ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["EcsEnvironment", "EcsService"])
+def test_AppNotFound(kind: str) -> None:
+    body = environment() if kind == "EcsEnvironment" else service()
+    world = World(ready_environment(), body) if kind == "EcsService" else World(body)
+    result = world.reconcile(body)
+    assert "EcsApp 'kudos' does not exist" in waiting(world, body, result, "AppNotFound")
+    assert world.aws.calls == []
+
+
+@pytest.mark.parametrize(
+    "env", [None, environment()], ids=["environment missing", "environment not Ready"]
+)
+def test_WaitingForEnvironment(env: Body | None) -> None:
+    api = service()
+    world = World(app(), api, *([env] if env else []))
+    result = world.reconcile(api)
+    assert "EcsEnvironment 'test'" in waiting(world, api, result, "WaitingForEnvironment")
+    assert result.watch is not None  # the environment turning Ready ends the wait
+    assert world.aws.calls == []
+
+
+def test_Throttled() -> None:
+    api = service()
+    world = service_world(api)
+    world.aws.answer(
+        "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
+    )
+    world.aws.refuse("ecs", "register_task_definition", "ThrottlingException", "Rate exceeded")
+    result = world.reconcile(api)
+    message = expect(world, api, result, "requeue", "Throttled", synced=SYNCED_ERROR)
+    assert "RegisterTaskDefinition" in message
+    assert 1.0 <= result.delay <= 3.0
+
+
+# -- not kopilot's ------------------------------------------------------------------------
+
+
+def test_ClusterNotOwned() -> None:
+    env = environment()
+    world = World(app(), env)
+    namespace_created(world)
+    copilot = {"copilot-application": "kudos", "copilot-environment": "test"}
+    world.aws.answer("ecs", "describe_clusters", {"clusters": [cluster("kudos-test", copilot)]})
+    message = terminal(world, env, world.reconcile(env), "ClusterNotOwned")
+    assert "ECS cluster kudos-test already exists" in message
+    assert "adopt: true" in message
+    assert "CreateCluster" not in world.aws.operations
+
+
+def test_NamespaceNotOwned() -> None:
+    env = environment()
+    world = World(app(), env)
+    world.aws.answer("servicediscovery", "list_namespaces", {"Namespaces": [CLOUD_MAP_NAMESPACE]})
+    world.aws.answer(
+        "servicediscovery", "list_tags_for_resource", cloud_map_tags({"copilot-application": "x"})
+    )
+    message = terminal(world, env, world.reconcile(env), "NamespaceNotOwned")
+    assert "Cloud Map namespace test.kudos.local already exists" in message
+
+
+def test_ServiceNotOwned() -> None:
+    api = service()
+    world = service_world(api)
+    theirs = {
+        "serviceArn": SERVICE_ARN,
+        "serviceName": "api",
+        "status": "ACTIVE",
+        "tagMap": {"copilot-service": "api"},
+    }
+    result = world.reconcile(api, known=Known(described=theirs))
+    assert "ECS service api already exists" in terminal(world, api, result, "ServiceNotOwned")
+    assert world.aws.calls == []  # nothing registered for a service that is not ours
+
+
+def test_DiscoveryNameTaken() -> None:
+    api = service()
+    taken = f"arn:aws:servicediscovery:{REGION}:{ACCOUNT}:service/srv-web-sc"
+    web = service("web", status={"serviceConnect": {"discoveryArn": taken}})
+    world = service_world(api, web)
+    refused = (
+        "InvalidParameterException",
+        f"SC service is already used by {CLOUD_MAP_NAMESPACE['Arn']}",
+    )
+    new_service(world, create_refused=refused)
+    # Who holds the name: ECS's Cloud Map service for another EcsService's endpoint.
+    world.aws.answer(
+        "servicediscovery",
+        "list_services",
+        {"Services": [{"Id": "srv-web-sc", "Arn": taken, "Name": "api-sc"}]},
+    )
+    world.aws.answer(
+        "servicediscovery", "list_tags_for_resource", cloud_map_tags({"AmazonECSManaged": "true"})
+    )
+    message = terminal(world, api, world.reconcile(api), "DiscoveryNameTaken")
+    assert "'api-sc' is already taken" in message
+    assert "EcsService demo/web" in message
+
+
+# -- a rollout that failed ----------------------------------------------------------------
+
+
+def test_RolloutFailed() -> None:
+    api = service()
+    world = service_world(api)
+    first = first_service_pass(world, api)
+    # The circuit breaker rolled back to the revision that ran before.
+    world.aws.answer(
+        "ecs",
+        "describe_task_definition",
+        {
+            "taskDefinition": {
+                "taskDefinitionArn": TD0,
+                "containerDefinitions": [{"name": "api", "image": "nginx:1.26"}],
+            }
+        },
+    )
+    deployments = [
+        deployment(TD0, "COMPLETED"),
+        deployment(TD1, "FAILED", primary=False, reason="tasks failed to start"),
+    ]
+    result = later_service_pass(world, api, first, deployments, running=1)
+    message = expect(world, api, result, "done", "RolloutFailed")
+    assert "kudos-test-api:1 failed and ECS rolled back to kudos-test-api:0" in message
+    assert (result.status or {})["rollout"]["failedTaskDefinition"] == TD1
+    # The failed revision is not sent again: no UpdateService.
+    assert world.aws.operations == ["DescribeTaskDefinition"]
+    assert "RolloutFailed" in world.events.reasons
+
+
+# -- deletion waits -------------------------------------------------------------------------
+
+
+def test_ServicesExist() -> None:
+    env = ready_environment()
+    world = World(app(), env, service(), service("web"))
+    result = world.delete(env)
+    assert "EcsServices api, web" in waiting(world, env, result, "ServicesExist")
+    assert world.aws.calls == []
+
+
+def test_EnvironmentsExist() -> None:
+    kudos = app()
+    world = World(kudos, environment())
+    result = world.delete(kudos)
+    assert "EcsEnvironments test" in waiting(world, kudos, result, "EnvironmentsExist")
+
+
+def test_NamespaceInUse() -> None:
+    env = ready_environment()
+    world = World(app(), env)
+    no_cluster(world)  # the cluster is gone already
+    sd = "servicediscovery"
+    world.aws.answer(sd, "get_namespace", {"Namespace": CLOUD_MAP_NAMESPACE})
+    world.aws.answer(sd, "list_tags_for_resource", cloud_map_tags(owner_tags(env, ENV_NAMES)))
+    world.aws.refuse(sd, "delete_namespace", "ResourceInUse", "namespace has services")
+    in_use = {"Id": "srv-1", "Arn": DISCOVERY["Arn"], "Name": "api-sc"}
+    world.aws.answer(sd, "list_services", {"Services": [in_use]})
+    world.aws.answer(sd, "list_tags_for_resource", cloud_map_tags({"AmazonECSManaged": "true"}))
+    message = waiting(world, env, world.delete(env), "NamespaceInUse")
+    assert "api-sc (made by ECS for the Service Connect endpoint of an ECS service)" in message
+
+
+def test_ClusterInUse() -> None:
+    env = ready_environment()
+    world = World(app(), env)
+    ours = cluster("kudos-test", owner_tags(env, ENV_NAMES))
+    world.aws.answer("ecs", "describe_clusters", {"clusters": [ours]})
+    world.aws.refuse("ecs", "delete_cluster", "ClusterContainsServicesException")
+    world.aws.answer("ecs", "list_services", {"serviceArns": [SERVICE_ARN]})
+    draining = service("api")  # deleted from Kubernetes, still draining in ECS
+    tags = owner_tags(draining, Names("kudos", "test", "api"))
+    world.aws.answer(
+        "ecs",
+        "describe_services",
+        {"services": [{"serviceName": "api", "tags": to_aws_tags(tags)}]},
+    )
+    message = waiting(world, env, world.delete(env), "ClusterInUse")
+    assert "api (EcsService demo/api)" in message
+
+
+# -- terminal: change the spec ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (app("kudos", name="Kudos_App"), "spec.name"),
+        (environment(region=None), "spec.region"),
+        (service(memory=999), "memory is not a Fargate size"),
+    ],
+    ids=["EcsApp", "EcsEnvironment", "EcsService"],
+)
+def test_InvalidSpec(body: Body, field: str) -> None:
+    world = World(app(), ready_environment(), body)
+    assert field in terminal(world, body, world.reconcile(body), "InvalidSpec")
+    assert world.aws.calls == []
+
+
+def test_NoDefaultVpc() -> None:
+    env = environment(network=None)
+    world = World(app(), env)
+    world.aws.answer("ec2", "describe_vpcs", {"Vpcs": []})
+    assert "set spec.network" in terminal(world, env, world.reconcile(env), "NoDefaultVpc")
+
+
+def test_NamespaceChangeUnsupported() -> None:
+    env = ready_environment(serviceDiscovery={"type": "HTTP"})
+    world = World(app(), env)
+    message = terminal(world, env, world.reconcile(env), "NamespaceChangeUnsupported")
+    assert "test.kudos.local (DNS_PRIVATE)" in message
+    assert world.aws.calls == []
+
+
+def test_AppMismatch() -> None:
+    api = service()
+    world = World(app(), app("other"), ready_environment(app="other"), api)
+    message = terminal(world, api, world.reconcile(api), "AppMismatch")
+    assert "belongs to app 'other'" in message
+
+
+def test_ServiceDiscoveryNeedsDns() -> None:
+    api = service(network={"connect": {"enabled": True}, "serviceDiscovery": {"enabled": True}})
+    env = ready_environment(namespace_type="HTTP", serviceDiscovery={"type": "HTTP"})
+    world = World(app(), env, api)
+    message = terminal(world, api, world.reconcile(api), "ServiceDiscoveryNeedsDns")
+    assert "HTTP namespace (test.kudos.local)" in message
+    assert world.aws.calls == []
+
+
+def test_ExecutionRoleRequired() -> None:
+    api = service()
+    world = World(app(), ready_environment(executionRoleArn=None), api)
+    message = terminal(world, api, world.reconcile(api), "ExecutionRoleRequired")
+    assert "executionRoleArn" in message
+    assert world.aws.calls == []
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    ["shared.local", f"arn:aws:servicediscovery:{REGION}:{ACCOUNT}:namespace/ns-gone"],
+    ids=["by name", "by ARN"],
+)
+def test_NamespaceNotFound(namespace: str) -> None:
+    api = service(network={"connect": {"namespace": namespace}})
+    world = service_world(api)
+    if namespace.startswith("arn:"):
+        world.aws.refuse("servicediscovery", "get_namespace", "NamespaceNotFound")
+    else:
+        world.aws.answer("servicediscovery", "list_namespaces", {"Namespaces": []})
+    message = terminal(world, api, world.reconcile(api), "NamespaceNotFound")
+    assert "spec.network.connect.namespace" in message
+    assert "CreateService" not in world.aws.operations
+
+
+def test_IdentityChanged() -> None:
+    # The ECS service it runs is "web"; spec.name now says "api".
+    recorded = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/kudos-test/web"
+    api = service(status={"serviceArn": recorded})
+    world = service_world(api)
+    assert recorded in terminal(world, api, world.reconcile(api), "IdentityChanged")
+    assert world.aws.calls == []
+
+
+# -- the error policy: blocked and refused --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "aws_service", "operation", "code"),
+    [
+        (environment(), "servicediscovery", "list_namespaces", "AccessDeniedException"),
+        (environment(network=None), "ec2", "describe_vpcs", "UnauthorizedOperation"),
+        # A Ready environment whose role lost a permission is no longer Ready.
+        (ready_environment(), "servicediscovery", "get_namespace", "AccessDeniedException"),
+    ],
+    ids=["Cloud Map", "EC2", "was Ready"],
+)
+def test_AccessDenied(env: Body, aws_service: str, operation: str, code: str) -> None:
+    world = World(app(), env)
+    world.aws.refuse(aws_service, operation, code, "not authorized", status=403)
+    message = blocked(world, env, world.reconcile(env), "AccessDenied")
+    assert "deploy/iam/" in message
+    # Still denied many retries later: the delay has grown to the resync period (300 s,
+    # with jitter), and it is still a retry, not a stop.
+    world.aws.refuse(aws_service, operation, code, "not authorized", status=403)
+    later = world.reconcile(world.stored(env), retry=10)
+    assert blocked(world, env, later, "AccessDenied") == message
+    assert 240 <= later.delay <= 360
+
+
+@pytest.mark.parametrize("kind", ["EcsEnvironment", "EcsService"])
+def test_ServiceLinkedRoleMissing(kind: str) -> None:
+    refused = ("InvalidParameterException", SERVICE_LINKED_ROLE)
+    if kind == "EcsEnvironment":
+        body = environment()
+        world = World(app(), body)
+        namespace_created(world)
+        no_cluster(world)
+        world.aws.refuse("ecs", "create_cluster", *refused)
+        result = world.reconcile(body)
+    else:
+        body = service()
+        world = service_world(body)
+        new_service(world, create_refused=refused)
+        result = world.reconcile(body)
+    message = blocked(world, body, result, "ServiceLinkedRoleMissing")
+    assert "aws iam create-service-linked-role" in message
+
+
+def test_TooManyTags() -> None:
+    # Each layer is within its own limit (40); with kopilot's own six they come to 56.
+    env = environment(tags={f"env-{i}": "x" for i in range(30)})
+    world = World(app(tags={f"app-{i}": "x" for i in range(20)}), env)
+    message = terminal(world, env, world.reconcile(env), "TooManyTags")
+    assert "at most 50" in message
+    assert world.aws.calls == []
+
+
+def test_AwsRejected() -> None:
+    env = environment()
+    world = World(app(), env)
+    namespace_created(world)
+    no_cluster(world)
+    world.aws.refuse("ecs", "create_cluster", "InvalidParameterException", "Invalid namespace")
+    message = terminal(world, env, world.reconcile(env), "AwsRejected")
+    assert "InvalidParameterException" in message
+
+
+# -- deletion ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [ready_environment(deletionPolicy="Retain"), service(deletionPolicy="Retain")],
+    ids=["EcsEnvironment", "EcsService"],
+)
+def test_Retained(body: Body) -> None:
+    world = service_world(body)
+    result = world.delete(body)
+    assert "deletionPolicy Retain" in expect(world, body, result, "done", "Retained", ready=True)
+    assert world.aws.calls == []
+
+
+def app_deleted() -> tuple[World, Body, Result]:
+    kudos = app()
+    world = World(kudos)
+    return world, kudos, world.delete(kudos)
+
+
+def environment_deleted() -> tuple[World, Body, Result]:
+    """Its cluster and namespace are gone already."""
+    env = ready_environment()
+    world = World(app(), env)
+    inactive = {**cluster("kudos-test", owner_tags(env, ENV_NAMES)), "status": "INACTIVE"}
+    world.aws.answer("ecs", "describe_clusters", {"clusters": [inactive]})
+    world.aws.refuse("servicediscovery", "get_namespace", "NamespaceNotFound")
+    return world, env, world.delete(env)
+
+
+def service_deleted() -> tuple[World, Body, Result]:
+    """Its ECS service has drained away and its Service Discovery service is gone."""
+    recorded = {
+        "serviceArn": SERVICE_ARN,
+        "serviceDiscoveryArn": DISCOVERY["Arn"],
+        "serviceDiscoveryId": DISCOVERY["Id"],
+    }
+    api = service(status=recorded)
+    world = service_world(api)
+    world.aws.answer(
+        "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
+    )
+    world.aws.refuse("servicediscovery", "get_service", "ServiceNotFound")
+    return world, api, world.delete(api)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [app_deleted, environment_deleted, service_deleted],
+    ids=["EcsApp", "EcsEnvironment", "EcsService"],
+)
+def test_Deleted(scenario: Callable[[], tuple[World, Body, Result]]) -> None:
+    world, body, result = scenario()
+    expect(world, body, result, "done", "Deleted", ready=True)
+
+
+# -- the README's table and this module -------------------------------------------------
+
+
+def readme_reasons() -> list[str]:
+    """The reasons in the first column of the README's `Ready` reason table."""
+    lines = README.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| `Ready` reason |"))
+    reasons: list[str] = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        reasons += re.findall(r"`([A-Za-z]+)`", line.split("|")[1])
+    return reasons
+
+
+def test_the_readme_table_and_these_tests_agree() -> None:
+    reasons = readme_reasons()
+    assert len(reasons) >= 20, reasons  # the table was found and read
+    module = sys.modules[__name__]
+    untested = [
+        reason
+        for reason in [*reasons, *POLICY_REASONS, *DELETION_REASONS]
+        if not callable(getattr(module, f"test_{reason}", None))
+    ]
+    assert untested == [], f"README reasons without a test_<Reason> here: {untested}"
