@@ -160,17 +160,23 @@ class Context(Generic[ST]):
     def save(self, update: pydantic.BaseModel) -> None:
         """Write status now, before the next AWS step, so a restart resumes from here
         (nothing is written when status already says it)."""
-        fields = wire(update)
+        fields = self._wire(update)
         if _changed(self.resource.status, fields):
             self._save_wire(fields)
 
     def record(self, update: pydantic.BaseModel) -> None:
         """Status to write at the end of this pass (with the conditions), not now: for IDs
         that a repeat of the same idempotent call would return again after a restart."""
-        fields = wire(update)
+        fields = self._wire(update)
         _deep_merge_into(self.unsaved, fields)
         _deep_merge(self.resource.status, fields)
         self._status = None
+
+    def _wire(self, update: pydantic.BaseModel) -> dict[str, Any]:
+        # The lifecycle hands on what resource clients keep: of this kind's status only.
+        if not isinstance(update, self._status_model):
+            raise TypeError(f"{type(update).__name__} is not {self._status_model.__name__}")
+        return wire(update)
 
     def _save_wire(self, fields: dict[str, Any]) -> None:
         self.kube.patch_status(

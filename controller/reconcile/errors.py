@@ -82,18 +82,11 @@ COMMON_TERMINAL_CODES = frozenset(
     }
 )
 
-# Codes that mean "not allowed (yet)": IAM or credentials, fixed outside kopilot.
-_PERMISSION_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-    }
-)
+# Codes that mean "not allowed (yet)": IAM, fixed outside kopilot.
+_PERMISSION_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+# Credentials AWS does not know: the operator's set-up, fixed outside kopilot. (Expired
+# tokens are refreshed by botocore and retried like any transient error.)
+_CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "UnrecognizedClientException"})
 
 # ECS on a new account, before its service-linked role exists (CreateService, CreateCluster
 # with capacity providers): an InvalidParameterException that a retry a minute later passes.
@@ -150,6 +143,12 @@ def classify(
                 "AccessDenied",
                 f"{action}: AWS denied {operation} ({code}): {text}. Grant it to the role "
                 "kopilot uses (see deploy/iam/ for the policy it needs); kopilot retries",
+            )
+        if code in _CREDENTIAL_CODES:
+            return Blocked(
+                "AccessDenied",
+                f"{action}: AWS does not accept kopilot's credentials ({code}): {text}. Check "
+                "the credentials or role the operator runs with; kopilot retries",
             )
         if is_service_linked_role_error(code, text):
             return Blocked(

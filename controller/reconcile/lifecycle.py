@@ -1,6 +1,6 @@
 """The life of one AWS resource in a pass: every decision about it, made here once.
 
-A resource client (reconcile/clients/) only talks to AWS: it observes, creates, updates,
+A resource client (reconcile/resources/) only talks to AWS: it observes, creates, updates,
 tags and deletes one kind of AWS resource, and says what its status must remember. This
 module decides, the same way for all of them (crossplane-runtime's managed reconciler is the
 model):
@@ -100,7 +100,7 @@ class AwsResource(Protocol[W, F]):
     def create(self, want: W) -> Seen[F]:
         """Make it (idempotently: a repeat after a restart must not make a second one).
         May raise Waiting while AWS makes it asynchronously, and AlreadyExists when the
-        name is taken (the engine then claims what is there)."""
+        name is taken (`ensure` then claims what is there)."""
         ...
 
     def update(self, want: W, seen: Seen[F]) -> Seen[F]: ...
@@ -119,8 +119,8 @@ class AwsResource(Protocol[W, F]):
         """What status must hold of it before the next step (ids), or None."""
         ...
 
-    def created_event(self, seen: Seen[F]) -> str | None:
-        """What to say when it was created, or None to say nothing."""
+    def created_event(self, seen: Seen[F]) -> tuple[str, str] | None:
+        """The event (reason, message) when it was created, or None to say nothing."""
         ...
 
     def delete(self, seen: Seen[F]) -> None:
@@ -196,7 +196,7 @@ def ensure(
     if seen.created:
         said = client.created_event(seen)
         if said is not None:
-            ctx.event(f"Created{client.reason}", said)
+            ctx.event(*said)
     kept = client.keep(seen)
     if kept is not None:
         if seen.created and client.idempotent_create:
@@ -207,20 +207,22 @@ def ensure(
 
 
 def observe_claimed(ctx: Pass, client: AwsResource[W, F], want: W, adopt: bool) -> Seen[F] | None:
-    """Observe; an absent resource that status recorded is said to be missing (and made
-    again), a present one must be ours or adopted."""
+    """Observe; an absent resource that status recorded is said to be missing, forgotten
+    and looked for afresh (someone may have made one of its name since); a present one
+    must be ours or adopted."""
     with _classified(client, "read"):
         seen = client.observe(want)
-    if seen is None:
-        if client.recorded():
-            ctx.event(
-                f"{client.reason}Missing",
-                f"{client.noun} was deleted outside kopilot; creating it again",
-                warning=True,
-            )
-            client.forget()
-        return None
-    claim(ctx, client, seen, adopt)
+    if seen is None and client.recorded():
+        ctx.event(
+            f"{client.reason}Missing",
+            f"{client.noun} was deleted outside kopilot; creating it again",
+            warning=True,
+        )
+        client.forget()
+        with _classified(client, "read"):
+            seen = client.observe(want)
+    if seen is not None:
+        claim(ctx, client, seen, adopt)
     return seen
 
 

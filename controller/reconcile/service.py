@@ -235,7 +235,7 @@ class ServiceManager:
             return None
         registry = ensure(
             ctx,
-            DiscoveryResource(ctx, sd),
+            DiscoveryResource(ctx, sd, sctx.namespace_name),
             lambda request_id: _discovery_request(spec, sctx, request_id),
             spec.adopt,
             sctx.tags,
@@ -405,13 +405,14 @@ class ServiceManager:
         sd = ctx.clients.client("servicediscovery", env_spec.region, env_spec.role_arn)
         # Reverse step order: the ECS service (drained), then its Cloud Map service. The
         # task definition family stays: its revisions cost nothing and keep the history.
-        # With no ARN on status (a create whose pass ended before writing it), the service
-        # is looked for by name; either way it is deleted only if it is this object's.
+        # With no ARN on status but a revision registered (a create whose pass ended before
+        # writing the ARN), the service is looked for by name; either way it is deleted
+        # only if it is this object's. An object that registered nothing made nothing.
         cluster = str((env.get("status") or {}).get("clusterArn") or "")
         target = status.service_arn or spec.name or ctx.resource.name
         if status.service_arn and _service_arn_cluster(status.service_arn):
             cluster = _service_arn_cluster(status.service_arn)
-        if cluster:
+        if cluster and (status.service_arn or status.task_definition_arn):
             remove(ctx, EcsServiceResource(ctx, client, cluster, target), ServiceWant())
         remove(ctx, DiscoveryResource(ctx, sd, deleting=True), _no_request)
         return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")

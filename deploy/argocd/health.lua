@@ -6,8 +6,10 @@
 --
 --   Healthy      Ready is True for the current generation.
 --   Degraded     the operator stopped on a terminal error (Synced reason ReconcileTerminal:
---                the spec cannot work as written), or an EcsService's rollout failed and
---                ECS rolled back (Ready reason RolloutFailed). Both wait for a spec change.
+--                the spec cannot work as written; looked at again every resync period),
+--                an EcsService's rollout failed and ECS rolled back (Ready reason
+--                RolloutFailed), or it is blocked on something an administrator must fix
+--                (Ready reason AccessDenied or ServiceLinkedRoleMissing; retried by itself).
 --   Progressing  anything else: no status yet, a spec change the operator has not
 --                reconciled yet, creating, rolling out, waiting on a dependency, or
 --                retrying a transient AWS error.
@@ -16,6 +18,7 @@
 
 local TERMINAL = "ReconcileTerminal"
 local ROLLOUT_FAILED = "RolloutFailed"
+local BLOCKED = { AccessDenied = true, ServiceLinkedRoleMissing = true }
 
 local function find(conditions, wanted)
   if type(conditions) ~= "table" then
@@ -91,7 +94,7 @@ if ready.status == "True" then
   return hs
 end
 
-if ready.reason == ROLLOUT_FAILED then
+if ready.reason == ROLLOUT_FAILED or BLOCKED[ready.reason] then
   hs.status = "Degraded"
   hs.message = describe(ready)
   return hs

@@ -125,6 +125,20 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "ReconcileTerminal: spec.port: too big",
     ),
     (
+        "blocked on IAM: someone must act, kopilot retries by itself",
+        obj(
+            status={
+                "observedGeneration": 1,
+                "conditions": [
+                    cond("Ready", "False", "AccessDenied", "grant ecs:CreateService"),
+                    cond("Synced", "False", "ReconcileError", "grant ecs:CreateService"),
+                ],
+            }
+        ),
+        "Degraded",
+        "AccessDenied: grant ecs:CreateService",
+    ),
+    (
         "terminal error, then a new spec not reconciled yet",
         obj(
             generation=2,

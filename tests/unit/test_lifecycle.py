@@ -72,6 +72,7 @@ class FakeThing:
     was_recorded: bool = False
     delta: dict[str, Any] = field(default_factory=dict)
     taken_by: Seen[str] | None = None  # create answers AlreadyExists with this
+    made_again: Seen[str] | None = None  # what observe finds once the recorded one is forgotten
     fail: dict[str, Exception] = field(default_factory=dict)  # step -> error it raises
     idempotent_create: bool = False
     noun: str = "thing"
@@ -116,12 +117,13 @@ class FakeThing:
 
     def forget(self) -> None:
         self._do("forget")
+        self.present = self.made_again
 
     def keep(self, seen: Seen[str]) -> Ids:
         return Ids(thing_id=seen.facts)
 
-    def created_event(self, seen: Seen[str]) -> str:
-        return f"created thing {seen.name}"
+    def created_event(self, seen: Seen[str]) -> tuple[str, str]:
+        return "CreatedThing", f"created thing {seen.name}"
 
     def delete(self, seen: Seen[str]) -> None:
         self._do("delete")
@@ -164,10 +166,19 @@ def test_an_idempotent_create_writes_its_id_with_the_pass_status() -> None:
 def test_a_recorded_resource_gone_missing_is_said_and_made_again() -> None:
     ctx, thing = _world(was_recorded=True)
     ensure(ctx, thing, "a", adopt=False, tags=WANTED_TAGS)
-    assert thing.order[:3] == ["observe", "forget", "create"]
+    # Forgotten, it is looked for afresh before it is made again.
+    assert thing.order[:4] == ["observe", "forget", "observe", "create"]
     assert ctx.events[0][0] == "ThingMissing"
     assert ctx.events[0][2] is True
     assert ctx.reasons[-1] == "CreatedThing"
+
+
+def test_a_recorded_resource_made_again_by_someone_else_is_theirs() -> None:
+    ctx, thing = _world(was_recorded=True, made_again=Seen("a", "id-2", dict(THEIRS)))
+    with pytest.raises(Terminal) as refused:
+        ensure(ctx, thing, "a", adopt=False, tags=WANTED_TAGS)
+    assert refused.value.reason == "ThingNotOwned"
+    assert "create" not in thing.order
 
 
 def test_owned_and_current_makes_no_call_but_the_observation() -> None:

@@ -62,8 +62,8 @@ class ClusterResource:
     def keep(self, seen: Seen[Cluster]) -> EcsEnvironmentStatus:
         return EcsEnvironmentStatus(cluster_arn=seen.facts["clusterArn"])
 
-    def created_event(self, seen: Seen[Cluster]) -> str:
-        return f"created ECS cluster {seen.name}"
+    def created_event(self, seen: Seen[Cluster]) -> tuple[str, str]:
+        return "CreatedCluster", f"created ECS cluster {seen.name}"
 
     def delete(self, seen: Seen[Cluster]) -> None:
         arn = seen.facts["clusterArn"]
@@ -79,6 +79,7 @@ class ClusterResource:
                 "them (or their EcsServices), or set deletionPolicy: Retain",
                 delay=5.0,
             ) from err
+        self._ctx.save(EcsEnvironmentStatus(cluster_arn=None))  # gone: not described again
 
     def _holders(self, cluster_arn: str) -> str:
         """The ECS services left in a cluster (draining ones included), each with who made

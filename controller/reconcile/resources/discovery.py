@@ -26,12 +26,15 @@ class DiscoveryResource:
     noun = "Cloud Map service"
     reason = "ServiceDiscovery"
     not_owned_reason = "DiscoveryNameTaken"
-    rename_hint = "rename this service (spec.name)"
     terminal_codes = COMMON_TERMINAL_CODES
     idempotent_create = True
 
-    def __init__(self, ctx: Context[EcsServiceStatus], sd: Any, deleting: bool = False) -> None:
+    def __init__(
+        self, ctx: Context[EcsServiceStatus], sd: Any, namespace: str = "", deleting: bool = False
+    ) -> None:
+        self.rename_hint = f"rename this service (spec.name): the name is taken in {namespace}"
         self._ctx = ctx
+        self._forgotten = False
         self._sd = sd
         self._deleting = deleting
         self._request_id = f"{ctx.resource.uid}-sd"
@@ -42,7 +45,7 @@ class DiscoveryResource:
 
     def observe(self, want: RequestFor) -> Seen[Registry] | None:
         status = self._ctx.status
-        if not self.recorded():
+        if self._forgotten or not self.recorded():
             return None
         service_id = str(status.service_discovery_id)
         if self._deleting:
@@ -87,6 +90,7 @@ class DiscoveryResource:
         # A new service needs a new CreatorRequestId (the old one names the deleted
         # service); derived from the id it replaces, so a repeat after a restart matches.
         recorded = self._ctx.status.service_discovery_id
+        self._forgotten = True
         self._request_id = f"{self._ctx.resource.uid}-sd-{recorded}"[:CREATOR_REQUEST_ID_MAX]
 
     def keep(self, seen: Seen[Registry]) -> EcsServiceStatus:
@@ -94,7 +98,7 @@ class DiscoveryResource:
             service_discovery_arn=seen.facts["Arn"], service_discovery_id=seen.facts["Id"]
         )
 
-    def created_event(self, seen: Seen[Registry]) -> None:
+    def created_event(self, seen: Seen[Registry]) -> tuple[str, str] | None:
         return None  # named in CreatedService
 
     def delete(self, seen: Seen[Registry]) -> None:

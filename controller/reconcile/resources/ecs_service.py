@@ -63,7 +63,7 @@ class EcsServiceResource:
         self._ecs = client
         self._cluster = cluster
         self._name = name
-        self._describer = describer  # None: deleting (any state, by the recorded ARN)
+        self._describer = describer  # None: deleting (any state; `name` may be an ARN)
         self._explain_clash = explain_clash
         self._on_namespace_gone = on_namespace_gone
         self._summary = ""
@@ -73,7 +73,10 @@ class EcsServiceResource:
 
     def observe(self, want: ServiceWant) -> Seen[Described] | None:
         if self._describer is None:
-            described = ecs.describe_service_any_state(self._ecs, self._cluster, self._name)
+            try:
+                described = ecs.describe_service_any_state(self._ecs, self._cluster, self._name)
+            except self._ecs.exceptions.ClusterNotFoundException:
+                return None  # its cluster is gone, and the service with it
             if described is None or described.get("status") == "INACTIVE":
                 return None
         else:
@@ -94,12 +97,13 @@ class EcsServiceResource:
         return delta
 
     def create(self, want: ServiceWant) -> Seen[Described]:
-        if want.create_request is None:
+        render = want.create_request
+        if render is None:
             raise ValueError("ServiceWant without create_request")  # a kopilot bug
         self._summary = want.summary
         creations = self._ctx.status.creations or 0
         token = client_token(self._ctx.resource.uid, f"create-{creations}")
-        created = self._call(lambda: ecs.create_service(self._ecs, want.create_request(token)))  # type: ignore[misc]
+        created = self._call(lambda: ecs.create_service(self._ecs, render(token)))
         return Seen(created["serviceName"], created, created.get("tagMap"), created=True)
 
     def update(self, want: ServiceWant, seen: Seen[Described]) -> Seen[Described]:
@@ -134,8 +138,8 @@ class EcsServiceResource:
     def keep(self, seen: Seen[Described]) -> EcsServiceStatus:
         return EcsServiceStatus(service_arn=seen.facts["serviceArn"])
 
-    def created_event(self, seen: Seen[Described]) -> str:
-        return f"created ECS service {seen.name} ({self._summary})"
+    def created_event(self, seen: Seen[Described]) -> tuple[str, str]:
+        return "CreatedService", f"created ECS service {seen.name} ({self._summary})"
 
     def delete(self, seen: Seen[Described]) -> None:
         """Scale to zero and delete; ECS then drains it (DRAINING) before it is gone."""

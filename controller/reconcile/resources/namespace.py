@@ -102,6 +102,9 @@ class NamespaceResource:
                 )
             )
         )
+        self._ctx.event(
+            "CreatingNamespace", f"creating Cloud Map namespace {want.name} ({want.type})"
+        )
         return self._finish_creation(operation)
 
     def _finish_creation(self, operation_id: str) -> Seen[Namespace]:
@@ -158,8 +161,8 @@ class NamespaceResource:
             )
         )
 
-    def created_event(self, seen: Seen[Namespace]) -> str:
-        return f"Cloud Map namespace {seen.name} is {seen.facts['Id']}"
+    def created_event(self, seen: Seen[Namespace]) -> tuple[str, str]:
+        return "CreatedNamespace", f"Cloud Map namespace {seen.name} is {seen.facts['Id']}"
 
     def delete(self, seen: Seen[Namespace]) -> None:
         namespace_id = seen.facts["Id"]
@@ -189,6 +192,8 @@ class NamespaceResource:
             self._ctx.save(
                 EcsEnvironmentStatus(namespace=NamespaceStatus(delete_operation_id=None, id=None))
             )
+            # Said here: the delete call itself only started the operation.
+            self._ctx.event("DeletedNamespace", f"deleted Cloud Map namespace {recorded.name}")
             return
         if operation.get("Status") != "FAIL":
             raise Waiting(

@@ -141,7 +141,6 @@ class TaskDefinitionResource:
         in_use = {a for a in (want.running, self._ctx.status.task_definition_arn) if a}
         arn = str(ecs.register_task_definition(self._ecs, want.request)["taskDefinitionArn"])
         self._cache.put(arn, want.digest)
-        self._families.first_look(want.family)
         # Saved at once: registering again after a restart would make a second revision.
         self._ctx.save(
             EcsServiceStatus(task_definition_arn=arn, task_definition_digest=want.digest)
@@ -177,8 +176,8 @@ class TaskDefinitionResource:
     def keep(self, seen: Seen[Revision]) -> EcsServiceStatus:
         return EcsServiceStatus(task_definition_arn=seen.facts, task_definition_digest=self._digest)
 
-    def created_event(self, seen: Seen[Revision]) -> str:
-        return f"registered {seen.facts.rsplit('/', 1)[-1]}"
+    def created_event(self, seen: Seen[Revision]) -> tuple[str, str]:
+        return "RegisteredTaskDefinition", f"registered {seen.facts.rsplit('/', 1)[-1]}"
 
     def delete(self, seen: Seen[Revision]) -> None:
         ecs.deregister_task_definition(self._ecs, seen.facts)
