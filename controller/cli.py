@@ -22,6 +22,7 @@ examples:
   kopilot sandbox run -f app.yaml --wait -o json   check a configuration without AWS
   kopilot run -n apps --health 0.0.0.0:8080   run the operator for namespace "apps"
   kopilot crds | kubectl apply -f -   install the CRDs in the current cluster
+  kopilot import ~/src/kudos --out kudos-deploy   AWS Copilot workspace -> kopilot YAML
   kopilot controlplane build     build and cache kube-apiserver and etcd (once)
   kopilot controlplane up        run a local control plane until Ctrl-C
 """
@@ -122,6 +123,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .migrate.command import run_import
+
+    return run_import(
+        Path(args.workspace),
+        Path(args.out),
+        args.region,
+        args.legacy_namespace or [],
+        args.strict,
+    )
+
+
+IMPORT_DESCRIPTION = """\
+Read an AWS Copilot workspace and write its app as kopilot objects: a kustomize base and one
+overlay per Copilot environment, each in its own Kubernetes namespace <app>-<env>.
+
+Reads copilot/.workspace (the application), copilot/<svc>/manifest.yml of type Load Balanced
+Web Service, Backend Service or Worker Service (other types are reported as not mapped) and
+copilot/environments/<env>/manifest.yml. Writes (OUT must be new or empty):
+
+  base/                     EcsApp <app>; services/<svc>.yaml: an EcsService per service,
+                            from the manifest's top level
+  overlays/<env>/           namespace.yaml, environment.yaml (the EcsEnvironment) and
+                            services/<svc>.yaml: patches setting spec.environment and the
+                            manifest's environments.<env> overrides
+  README.md                 how to apply it, what to check, what was not mapped
+
+Every manifest field is mapped or reported as not mapped (file, field, why and what to do);
+values kopilot's API refuses are reported with its message. The report goes to stdout.
+Details and the full mapping table: docs/migrate-from-copilot.md.
+
+exit codes: 0 written; 1 written, but --strict and something is not mapped; 2 unusable
+input (no workspace, bad YAML, unknown manifest type, no Region) or OUT not empty.
+"""
+
+IMPORT_EPILOG = """\
+example:
+  kopilot import ~/src/kudos --out kudos-deploy --region us-east-1 --legacy-namespace prod
+  kubectl apply -k kudos-deploy/overlays/test
+"""
 
 
 def _positive(text: str) -> float:
@@ -237,6 +282,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crds.add_argument("--dir", default=".", help="project root to write into (default: .)")
     crds.set_defaults(func=_cmd_crds)
+
+    importer = commands.add_parser(
+        "import",
+        help="read an AWS Copilot workspace, write kopilot YAML (kustomize base + overlays)",
+        description=IMPORT_DESCRIPTION,
+        epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importer.add_argument(
+        "workspace",
+        nargs="?",
+        default=".",
+        metavar="WORKSPACE_DIR",
+        help="the directory holding copilot/ (default: .)",
+    )
+    importer.add_argument(
+        "--out", required=True, metavar="DIR", help="where to write (a new or empty directory)"
+    )
+    importer.add_argument(
+        "--region",
+        metavar="REGION",
+        help="AWS Region of the environments (not in Copilot's manifests); default: "
+        "$AWS_REGION, else $AWS_DEFAULT_REGION",
+    )
+    importer.add_argument(
+        "--legacy-namespace",
+        action="append",
+        metavar="ENV[,ENV]",
+        help="environments made before Copilot v1.9, whose Service Discovery namespace is "
+        "{app}.local, not {env}.{app}.local (check with `aws servicediscovery "
+        "list-namespaces`); repeatable",
+    )
+    importer.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any manifest field is not mapped (after writing)",
+    )
+    importer.set_defaults(func=_cmd_import)
 
     sandbox = commands.add_parser(
         "sandbox",

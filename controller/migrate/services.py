@@ -1,0 +1,571 @@
+"""A service manifest (Load Balanced Web Service, Backend Service, Worker Service) ->
+an EcsService spec, field by field (pure). The table `_SERVICE_FIELDS` says which handler
+reads which top-level field for which types; anything else is reported as unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import EcsServiceSpec
+from .copilot import (
+    ValueKindError,
+    as_bool,
+    as_int,
+    duration_seconds,
+    interpolate,
+    is_bool,
+    split_shell,
+)
+from .mapping import LATER, Builder, KPath, Mapping, camel, ordered, validate
+from .workspace import BACKEND_SERVICE, LOAD_BALANCED_WEB_SERVICE, WORKER_SERVICE
+
+# Written as spec.image when the manifest gives no image kopilot can run (image.build): not
+# a valid image reference, so nothing is ever pulled from it.
+IMAGE_PLACEHOLDER = "<set-me>"
+# The path whose `${COPILOT_*}` variables kopilot interpolates itself, at reconcile time.
+ALIAS_FIELD = "network.connect.alias"
+
+# Copilot's container health check defaults (manifest.NewDefaultContainerHealthCheck),
+# which fill what image.healthcheck leaves out; kopilot's defaults are the same numbers.
+DEFAULT_HEALTH_COMMAND = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    type: str
+    app: str
+    env: str | None  # None: the top level, shared by every environment
+    region: str
+
+
+_Handler = Callable[[Builder, str, Any, ServiceContext], None]
+_ALL = (LOAD_BALANCED_WEB_SERVICE, BACKEND_SERVICE, WORKER_SERVICE)
+
+
+def _name(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    b.done("name")  # metadata.name
+
+
+def _type(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    b.done("type")  # the kind: EcsService
+
+
+def _image(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if not isinstance(value, dict):
+        b.invalid(
+            "image",
+            ValueKindError(f"{value!r} is not a map (location or build, port, healthcheck)"),
+        )
+        return
+    for sub, item in value.items():
+        path = f"image.{sub}"
+        if sub == "location":
+            if isinstance(item, str) and item:
+                b.put(("image",), item, path)
+            else:
+                b.invalid(path, ValueKindError(f"{item!r} is not an image"))
+        elif sub == "build":
+            b.skip(
+                path,
+                "kopilot does not build images: build and push the image as Copilot did "
+                f"(to ECR), then set spec.image (written as {IMAGE_PLACEHOLDER})",
+            )
+        elif sub == "port" and ctx.type != WORKER_SERVICE:
+            _int(b, ("port",), item, path)
+        elif sub == "healthcheck":
+            _health_check(b, item)
+        elif sub == "credentials":
+            b.skip(
+                path,
+                "private registry credentials (repositoryCredentials): kopilot has no field "
+                f"for them; {LATER}",
+            )
+        elif sub == "labels":
+            b.skip(path, f"Docker labels: kopilot has no field for them; {LATER}")
+        elif sub == "depends_on":
+            b.skip(
+                path,
+                "container dependencies: kopilot runs one container per task (no sidecars)",
+            )
+        else:
+            b.unknown(path, f"{ctx.type} manifest")
+
+
+def _health_check(b: Builder, value: Any) -> None:
+    if not isinstance(value, dict):
+        b.invalid("image.healthcheck", ValueKindError(f"{value!r} is not a map"))
+        return
+    check: dict[str, Any] = {}
+    for key, item in value.items():
+        path = f"image.healthcheck.{key}"
+        try:
+            if key == "command":
+                if not (isinstance(item, list) and all(isinstance(s, str) for s in item)):
+                    raise ValueKindError(f"{item!r} is not a list of strings")
+                check["command"] = list(item)
+            elif key in ("interval", "timeout", "start_period"):
+                check[camel(key)] = duration_seconds(item)
+            elif key == "retries":
+                check["retries"] = as_int(item)
+            else:
+                b.unknown(path, "manifest's image.healthcheck")
+                continue
+        except ValueKindError as err:
+            b.invalid(path, err)
+            continue
+        b.result.origins[("healthCheck", camel(key))] = path
+        b.done(path)
+    if check:
+        check.setdefault("command", list(DEFAULT_HEALTH_COMMAND))
+        order = ("command", "interval", "timeout", "retries", "startPeriod")
+        b.result.spec["healthCheck"] = {k: check[k] for k in order if k in check}
+        b.result.origins[("healthCheck",)] = "image.healthcheck"
+
+
+def _shell_words(kpath: KPath, source: str) -> _Handler:
+    def handle(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+        if value is None:
+            return
+        try:
+            if isinstance(value, str):
+                words = split_shell(value)
+            elif isinstance(value, list) and all(isinstance(s, str) for s in value):
+                words = list(value)
+            else:
+                raise ValueKindError(f"{value!r} is neither a string nor a list of strings")
+        except ValueKindError as err:
+            b.invalid(source, err)
+            return
+        b.put(kpath, words, source)
+
+    return handle
+
+
+def _int_field(kpath: KPath, source: str) -> _Handler:
+    def handle(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+        _int(b, kpath, value, source)
+
+    return handle
+
+
+def _int(b: Builder, kpath: KPath, value: Any, source: str) -> None:
+    if value is None:
+        return
+    try:
+        b.put(kpath, as_int(value), source)
+    except ValueKindError as err:
+        b.invalid(source, err)
+
+
+_ARCHITECTURES = {
+    "x86_64": "linux/x86_64",
+    "amd64": "linux/x86_64",
+    "arm64": "linux/arm64",
+    "arm": "linux/arm64",
+}
+
+
+def _platform(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if isinstance(value, str) and value.count("/") == 1:
+        os_family, arch = value.lower().split("/")
+    elif isinstance(value, dict):
+        os_family = str(value.get("osfamily", "")).lower()
+        arch = str(value.get("architecture", "")).lower()
+    else:
+        b.invalid("platform", ValueKindError(f"{value!r} is not os/arch"))
+        return
+    if os_family.startswith("windows"):
+        b.skip("platform", "Windows tasks: kopilot runs Linux tasks (linux/x86_64, linux/arm64)")
+    elif os_family == "linux" and arch in _ARCHITECTURES:
+        b.put(("platform",), _ARCHITECTURES[arch], "platform")
+    else:
+        b.invalid("platform", ValueKindError(f"{value!r} is not a Copilot platform"))
+
+
+_AUTOSCALING = (
+    "range",
+    "cooldown",
+    "cpu_percentage",
+    "memory_percentage",
+    "requests",
+    "response_time",
+    "queue_delay",
+)
+
+
+def _count(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        _int(b, ("count",), value, "count")
+        return
+    # Copilot's desired count (Count.Desired): the range's minimum, else the spot count.
+    desired: int | None = None
+    try:
+        desired = _range_min(value["range"]) if "range" in value else None
+        if desired is None and "spot" in value:
+            desired = as_int(value["spot"])
+    except (ValueKindError, KeyError) as err:
+        b.invalid("count", ValueKindError(str(err)))
+    if desired is not None:
+        b.result.spec["count"] = desired
+        b.result.origins[("count",)] = "count"
+    start = f"; spec.count is {desired}, the desired count Copilot starts from" if desired else ""
+    for sub in value:
+        path = f"count.{sub}"
+        if sub == "spot":
+            b.skip(path, f"Fargate Spot: kopilot runs tasks on Fargate on-demand; {LATER}{start}")
+        elif sub in _AUTOSCALING:
+            b.skip(path, f"autoscaling: {LATER}{start}")
+        else:
+            b.unknown(path, f"{ctx.type} manifest's count")
+
+
+def _range_min(value: Any) -> int:
+    """`range: 1-10` or `range: {min: 1, max: 10, spot_from: 3}` -> 1."""
+    if isinstance(value, dict):
+        return as_int(value["min"])
+    if isinstance(value, str) and value.count("-") == 1:
+        return as_int(value.split("-")[0])
+    raise ValueKindError(f"{value!r} is not a range such as 1-10")
+
+
+def _exec(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    enabled = value.get("enable") if isinstance(value, dict) else value
+    if enabled is None:
+        return
+    try:
+        on = as_bool(enabled)
+    except ValueKindError as err:
+        b.invalid("exec", err)
+        return
+    if on:
+        b.skip("exec", f"ECS Exec (enableExecuteCommand): kopilot does not turn it on; {LATER}")
+    else:
+        b.done("exec")  # off, as in kopilot
+
+
+def _variables(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if not isinstance(value, dict):
+        b.invalid("variables", ValueKindError(f"{value!r} is not a map"))
+        return
+    for name, item in value.items():
+        path = f"variables.{name}"
+        if isinstance(item, dict) and "from_cfn" in item:
+            b.skip(
+                path,
+                f"the value of the CloudFormation export {item['from_cfn']}: kopilot does not "
+                "read exports; write the value in spec.variables",
+            )
+        elif item is None or isinstance(item, str):
+            b.put(("variables", str(name)), item or "", path)
+        else:
+            b.invalid(path, ValueKindError(f"{item!r} is not a string"))
+
+
+def _secrets(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if not isinstance(value, dict):
+        b.invalid("secrets", ValueKindError(f"{value!r} is not a map"))
+        return
+    account = "ACCOUNT_ID"
+    for name, item in value.items():
+        path = f"secrets.{name}"
+        if isinstance(item, str) and item.startswith("arn:"):
+            b.put(("secrets", str(name)), item, path)
+        elif isinstance(item, str) and item:
+            parameter = item.lstrip("/")
+            b.skip(
+                path,
+                f"the SSM parameter name {item}: kopilot's secrets take ARNs; write "
+                f"arn:aws:ssm:{ctx.region}:{account}:parameter/{parameter}",
+            )
+        elif isinstance(item, dict) and isinstance(item.get("secretsmanager"), str):
+            secret = item["secretsmanager"]
+            if secret.startswith("arn:"):
+                b.put(("secrets", str(name)), secret, path)
+            else:
+                b.skip(
+                    path,
+                    f"the Secrets Manager secret name {secret}: kopilot's secrets take ARNs; "
+                    f"write arn:aws:secretsmanager:{ctx.region}:{account}:secret:{secret}",
+                )
+        elif isinstance(item, dict) and "from_cfn" in item:
+            b.skip(
+                path,
+                f"the value of the CloudFormation export {item['from_cfn']}: kopilot does not "
+                "read exports; write the ARN in spec.secrets",
+            )
+        else:
+            b.invalid(path, ValueKindError(f"{item!r} is not an SSM parameter or a secret"))
+
+
+def _skip_block(why: str | Callable[[Any, ServiceContext], str]) -> _Handler:
+    def handle(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+        b.skip(key, why(value, ctx) if callable(why) else why)
+
+    return handle
+
+
+def _logging(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if not isinstance(value, dict):
+        b.invalid("logging", ValueKindError(f"{value!r} is not a map"))
+        return
+    for key in value:
+        path = f"logging.{key}"
+        if key == "retention":
+            b.skip(
+                path,
+                "kopilot does not manage log groups: it logs to Copilot's group "
+                f"/copilot/{ctx.app}-{{env}}-{{svc}}, whose retention stays as Copilot set it",
+            )
+        elif key in (
+            "image",
+            "destination",
+            "enableMetadata",
+            "secretOptions",
+            "configFilePath",
+            "variables",
+            "secrets",
+            "env_file",
+        ):
+            b.skip(
+                path,
+                "FireLens log routing (a Fluent Bit sidecar): kopilot sends the container's "
+                "logs to CloudWatch Logs with awslogs",
+            )
+        else:
+            b.unknown(path, f"{ctx.type} manifest's logging")
+
+
+def _sidecars(value: Any, ctx: ServiceContext) -> str:
+    names = ", ".join(str(k) for k in value) if isinstance(value, dict) else ""
+    return (
+        f"sidecar containers{f' ({names})' if names else ''}: kopilot runs one container "
+        f"per task; {LATER}"
+    )
+
+
+def _network(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if not isinstance(value, dict):
+        b.invalid("network", ValueKindError(f"{value!r} is not a map"))
+        return
+    for key, item in value.items():
+        if key == "connect":
+            _connect(b, item, ctx.type)
+        elif key == "vpc" and isinstance(item, dict):
+            for sub in item:
+                path = f"network.vpc.{sub}"
+                if sub == "placement":
+                    b.skip(
+                        path,
+                        "kopilot runs every task of an environment in EcsEnvironment "
+                        "spec.network (the private subnets when Copilot's environment has "
+                        "both)",
+                    )
+                elif sub == "security_groups":
+                    b.skip(
+                        path,
+                        "kopilot sets security groups per environment: add them to "
+                        "EcsEnvironment spec.network.securityGroups",
+                    )
+                else:
+                    b.unknown(path, f"{ctx.type} manifest's network.vpc")
+        else:
+            b.unknown(f"network.{key}", f"{ctx.type} manifest's network")
+
+
+def _connect(b: Builder, value: Any, kind: str) -> None:
+    if value is None:
+        return
+    if is_bool(value):
+        b.put(("network", "connect"), {"enabled": as_bool(value)}, "network.connect")
+        return
+    if not isinstance(value, dict):
+        b.invalid("network.connect", ValueKindError(f"{value!r} is neither a boolean nor a map"))
+        return
+    for key, item in value.items():
+        if key == "alias" and isinstance(item, str):
+            b.put(("network", "connect", "alias"), item, ALIAS_FIELD)
+        elif key == "alias":
+            b.invalid(ALIAS_FIELD, ValueKindError(f"{item!r} is not a string"))
+        else:
+            b.unknown(f"network.connect.{key}", f"{kind} manifest's network.connect")
+    if "connect" in b.result.spec.get("network", {}):
+        b.result.origins[("network", "connect")] = "network.connect"
+
+
+def _deployment(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if not isinstance(value, dict):
+        b.invalid("deployment", ValueKindError(f"{value!r} is not a map"))
+        return
+    for key, item in value.items():
+        path = f"deployment.{key}"
+        if key == "rolling":
+            if item == "default":
+                b.done(path)  # 100% / 200%, kopilot's defaults
+            elif item == "recreate":
+                b.put(("deployment", "minHealthyPercent"), 0, path)
+                b.put(("deployment", "maxPercent"), 100, path)
+                b.result.origins[("deployment",)] = path
+            else:
+                b.invalid(path, ValueKindError(f"{item!r} is not 'default' or 'recreate'"))
+        elif key == "rollback_alarms":
+            b.skip(
+                path,
+                "rollback on CloudWatch alarms: kopilot rolls back with the deployment circuit "
+                f"breaker only; {LATER}",
+            )
+        else:
+            b.unknown(path, f"{ctx.type} manifest's deployment")
+
+
+def _http(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    if is_bool(value) and not as_bool(value):
+        b.done("http")  # no load balancer, as kopilot
+        return
+    internal = " internal" if ctx.type == BACKEND_SERVICE else ""
+    b.skip(
+        "http",
+        f"the{internal} Application Load Balancer (listener rule, target group, health check, "
+        f"aliases): kopilot does not create load balancers yet; {LATER}",
+    )
+
+
+_SERVICE_FIELDS: dict[str, tuple[tuple[str, ...], _Handler]] = {
+    "name": (_ALL, _name),
+    "type": (_ALL, _type),
+    "image": (_ALL, _image),
+    "entrypoint": (_ALL, _shell_words(("entryPoint",), "entrypoint")),
+    "command": (_ALL, _shell_words(("command",), "command")),
+    "cpu": (_ALL, _int_field(("cpu",), "cpu")),
+    "memory": (_ALL, _int_field(("memory",), "memory")),
+    "platform": (_ALL, _platform),
+    "count": (_ALL, _count),
+    "exec": (_ALL, _exec),
+    "variables": (_ALL, _variables),
+    "env_file": (
+        _ALL,
+        _skip_block(
+            "an environment file in S3 (environmentFiles): kopilot has no field for it; copy "
+            "its variables into spec.variables"
+        ),
+    ),
+    "secrets": (_ALL, _secrets),
+    "storage": (
+        _ALL,
+        _skip_block(f"volumes, EFS and ephemeral storage: kopilot has none yet; {LATER}"),
+    ),
+    "logging": (_ALL, _logging),
+    "sidecars": (_ALL, _skip_block(_sidecars)),
+    "network": (_ALL, _network),
+    "publish": (
+        _ALL,
+        _skip_block(
+            "SNS topics: kopilot does not create them, and it reserves COPILOT_* variables "
+            "(COPILOT_SNS_TOPIC_ARNS); keep the topics and pass their ARNs in another variable"
+        ),
+    ),
+    "subscribe": (
+        (WORKER_SERVICE,),
+        _skip_block(
+            "the SQS queue and its SNS subscriptions: kopilot does not create them, and it "
+            "reserves COPILOT_* variables (COPILOT_QUEUE_URI); keep the queue and pass its "
+            "URL in another variable"
+        ),
+    ),
+    "taskdef_overrides": (
+        _ALL,
+        _skip_block(
+            "overrides of Copilot's CloudFormation task definition: kopilot renders the task "
+            "definition from the spec; move what they set to spec fields where kopilot has them"
+        ),
+    ),
+    "deployment": (_ALL, _deployment),
+    "observability": (
+        _ALL,
+        _skip_block("X-Ray tracing (an OpenTelemetry collector sidecar): kopilot does not add it"),
+    ),
+    "http": ((LOAD_BALANCED_WEB_SERVICE, BACKEND_SERVICE), _http),
+    "nlb": (
+        (LOAD_BALANCED_WEB_SERVICE,),
+        _skip_block(
+            f"the Network Load Balancer: kopilot does not create load balancers yet; {LATER}"
+        ),
+    ),
+}
+
+_SERVICE_ORDER = (
+    "app",
+    "environment",
+    "image",
+    "port",
+    "protocol",
+    "cpu",
+    "memory",
+    "count",
+    "platform",
+    "command",
+    "entryPoint",
+    "variables",
+    "secrets",
+    "healthCheck",
+    "network",
+    "deployment",
+)
+
+
+def map_service(
+    manifest: dict[str, Any],
+    ctx: ServiceContext,
+    file: str,
+    top_level: dict[str, Any] | None = None,
+) -> Mapping:
+    """A service manifest (top level, or merged for ctx.env) -> EcsService spec.
+    `top_level` is the top level's spec: what an environment keeps of it when the API
+    refuses what the environment's override makes of a field."""
+    interpolated = interpolate(manifest, ctx.app, ctx.env, keep=(ALIAS_FIELD,))
+    b = Builder(file)
+    b.result.spec["app"] = ctx.app
+    if ctx.env is not None:
+        b.result.spec["environment"] = ctx.env
+    for key, value in interpolated.doc.items():
+        if key == "environments":
+            continue  # merged in by the caller
+        entry = _SERVICE_FIELDS.get(str(key))
+        if entry is None or ctx.type not in entry[0]:
+            b.unknown(str(key), f"{ctx.type} manifest")
+            continue
+        entry[1](b, str(key), value, ctx)
+    spec = b.result.spec
+    if "image" not in spec:
+        spec["image"] = IMAGE_PLACEHOLDER
+        b.result.origins[("image",)] = "image"
+        if not any(u.field.startswith("image") for u in b.result.unmapped):
+            b.skip("image", f"no image.location: set spec.image (written as {IMAGE_PLACEHOLDER})")
+    _report_shell_variables(b, interpolated.shell_variables)
+    spec = validate(
+        EcsServiceSpec, spec, b, ctx.env or "base", {"image": IMAGE_PLACEHOLDER}, top_level
+    )
+    if "port" in spec:
+        # Copilot gives its port mapping no appProtocol, so Service Connect proxies it as
+        # TCP; kopilot's default (http) would add HTTP-aware proxying and its 15 s
+        # per-request timeout.
+        spec["protocol"] = "tcp"
+    b.result.spec = ordered(spec, _SERVICE_ORDER)
+    return b.result
+
+
+def _report_shell_variables(b: Builder, uses: dict[str, list[str]]) -> None:
+    """A value that still holds `${VAR}`: Copilot took VAR from the deploying shell."""
+    for path, names in uses.items():
+        if any(path == m or path.startswith(m + ".") for m in b.result.mapped):
+            listed = ", ".join("${" + n + "}" for n in names)
+            b.skip(
+                path,
+                f"uses {listed}, which Copilot took from the shell that deployed it: kopilot "
+                "does not interpolate it; write the value",
+            )
+            if path in b.result.mapped:
+                b.result.mapped.remove(path)
