@@ -227,7 +227,7 @@ def _join(path: str, key: str) -> str:
 # -- environment overrides -----------------------------------------------------------------
 
 # Keys of `count` (a map) that turn on autoscaling; `spot` excludes them.
-_AUTOSCALING = (
+AUTOSCALING_KEYS = (
     "range",
     "cooldown",
     "cpu_percentage",
@@ -252,9 +252,9 @@ def merge_override(base: Any, override: Any, path: tuple[str, ...] = ()) -> Any:
             merged.pop("build", None)
     if path == ("count",):
         if override.get("spot") is not None:
-            for key in _AUTOSCALING:
+            for key in AUTOSCALING_KEYS:
                 merged.pop(key, None)
-        if any(override.get(key) is not None for key in _AUTOSCALING):
+        if any(override.get(key) is not None for key in AUTOSCALING_KEYS):
             merged.pop("spot", None)
     for key, value in override.items():
         if value is None and key not in base:

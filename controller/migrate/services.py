@@ -10,6 +10,7 @@ from typing import Any
 
 from ..api import EcsServiceSpec
 from .copilot import (
+    AUTOSCALING_KEYS,
     ValueKindError,
     as_bool,
     as_int,
@@ -184,17 +185,6 @@ def _platform(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
         b.invalid("platform", ValueKindError(f"{value!r} is not a Copilot platform"))
 
 
-_AUTOSCALING = (
-    "range",
-    "cooldown",
-    "cpu_percentage",
-    "memory_percentage",
-    "requests",
-    "response_time",
-    "queue_delay",
-)
-
-
 def _count(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
     if value is None:
         return
@@ -217,7 +207,7 @@ def _count(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
         path = f"count.{sub}"
         if sub == "spot":
             b.skip(path, f"Fargate Spot: kopilot runs tasks on Fargate on-demand; {LATER}{start}")
-        elif sub in _AUTOSCALING:
+        elif sub in AUTOSCALING_KEYS:
             b.skip(path, f"autoscaling: {LATER}{start}")
         else:
             b.unknown(path, f"{ctx.type} manifest's count")
