@@ -24,6 +24,30 @@ ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 
 DeletionPolicy = Literal["Delete", "Retain"]
+ManagementPolicy = Literal["Manage", "Observe"]
+# Amazon ECS API Reference, CreateService.serviceName: up to 255 letters (upper and
+# lowercase), numbers, underscores and hyphens.
+ECS_SERVICE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
+
+
+def management_policy_field(what: str) -> Any:
+    return Field(
+        "Manage",
+        description=f"Manage: kopilot creates, updates, tags and deletes {what}. Observe: it "
+        "only reads them (adopted ones included) and lists on status.plannedChanges what "
+        "Manage would change; nothing in AWS is created, changed, tagged or deleted (a "
+        "deletion leaves AWS as with deletionPolicy Retain). For taking over running "
+        "resources: review the plan, then switch to Manage.",
+    )
+
+
+def planned_changes_field() -> Any:
+    return Field(
+        None,
+        description="With managementPolicy Observe: what Manage would do, one line per AWS "
+        "resource and change (an adoption and kopilot's ownership tags included); not set "
+        "under Manage.",
+    )
 
 
 class Rule(NamedTuple):

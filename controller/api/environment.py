@@ -14,12 +14,15 @@ from .common import (
     ROLE_ARN_PATTERN,
     Condition,
     DeletionPolicy,
+    ManagementPolicy,
     Model,
     Rule,
     StatusModel,
     Tags,
     conditions_field,
     immutable_rule,
+    management_policy_field,
+    planned_changes_field,
     tags_field,
 )
 
@@ -159,6 +162,7 @@ class EcsEnvironmentSpec(Model):
         description="Take over an existing cluster and namespace of the same names that "
         "kopilot did not create. Without it, kopilot refuses to touch them.",
     )
+    management_policy: ManagementPolicy = management_policy_field("the cluster and the namespace")
     deletion_policy: DeletionPolicy = Field(
         "Delete",
         description="Delete: remove the namespace and the cluster (only those kopilot owns) "
@@ -210,3 +214,4 @@ class EcsEnvironmentStatus(StatusModel):
         None, description="COPILOT_SERVICE_DISCOVERY_ENDPOINT of the environment's tasks."
     )
     network: NetworkStatus | None = Field(None, description=NetworkStatus.__doc__)
+    planned_changes: list[str] | None = planned_changes_field()

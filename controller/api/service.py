@@ -9,17 +9,21 @@ from pydantic import Field, StringConstraints
 
 from .app import tag_keys_rule
 from .common import (
+    ECS_SERVICE_NAME_PATTERN,
     NAME_PATTERN,
     ROLE_ARN_PATTERN,
     SERVICE_NAME_MAX,
     Condition,
     DeletionPolicy,
+    ManagementPolicy,
     Model,
     Rule,
     StatusModel,
     Tags,
     conditions_field,
     immutable_rule,
+    management_policy_field,
+    planned_changes_field,
     tags_field,
 )
 
@@ -378,6 +382,7 @@ class EcsServiceSpec(Model):
         immutable_rule("app", "it names the task definition family and the ECS service"),
         immutable_rule("environment", "the ECS service lives in that environment's cluster"),
         immutable_rule("name", "it names the ECS service, its family and its endpoints"),
+        immutable_rule("ecsServiceName", "it names the ECS service kopilot runs"),
     )
 
     app: str = Field(
@@ -396,6 +401,13 @@ class EcsServiceSpec(Model):
         "metadata.name.",
         pattern=NAME_PATTERN,
         max_length=SERVICE_NAME_MAX,
+    )
+    ecs_service_name: str | None = Field(
+        None,
+        description="The ECS service's name when it is not {svc}: an existing service to "
+        "adopt, such as one Copilot's CloudFormation named kudos-test-api-Service-AbC123. "
+        "Family, endpoints and Cloud Map names still come from {svc}.",
+        pattern=ECS_SERVICE_NAME_PATTERN,
     )
     image: str = Field(
         description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27.",
@@ -470,6 +482,9 @@ class EcsServiceSpec(Model):
         description="Take over an existing ECS service of the same name that kopilot did not "
         "create. Without it, kopilot refuses to touch it.",
     )
+    management_policy: ManagementPolicy = management_policy_field(
+        "the ECS service, its task definition revisions and its Service Discovery service"
+    )
     deletion_policy: DeletionPolicy = Field(
         "Delete",
         description="Delete: scale to 0 and delete the ECS service and its Service Discovery "
@@ -543,6 +558,7 @@ class EcsServiceStatus(StatusModel):
         None, description="The Service Discovery Cloud Map service ({svc})."
     )
     service_discovery_id: str | None = Field(None, description="Its id (srv-...).")
+    planned_changes: list[str] | None = planned_changes_field()
     creations: int | None = Field(
         None,
         description="How many times kopilot created the ECS service (it recreates one deleted "

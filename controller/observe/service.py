@@ -137,6 +137,25 @@ def task_definition_matches(request: dict[str, Any], described: dict[str, Any]) 
     return task_definition_digest(request) == task_definition_digest(described)
 
 
+def task_definition_delta(
+    request: dict[str, Any], described: dict[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Path-keyed (wanted, registered) differences between what a registration would hold
+    and a registered revision; containers are keyed by name ("containerDefinitions.api.
+    image"). Empty when task_definition_matches()."""
+    want = _comparable_task_definition(request)
+    have = _comparable_task_definition(described)
+    for shape in (want, have):
+        shape["containerDefinitions"] = {
+            c.get("name", str(i)): c for i, c in enumerate(shape.get("containerDefinitions", []))
+        }
+    delta: dict[str, tuple[Any, Any]] = {}
+    _walk(want, have, "", delta)
+    for key in have.keys() - want.keys():
+        delta[key] = (None, have[key])
+    return delta
+
+
 def task_definition_digest(request: dict[str, Any]) -> str:  # or a described revision
     """A short digest of what task_definition_matches() compares: kept on status beside
     the revision it was registered as, so a restart can tell the revision still matches

@@ -10,6 +10,7 @@ its status and Ready condition say.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -145,6 +146,12 @@ class Context(Generic[ST]):
         # idempotent create returned): written with the pass's conditions, in one patch.
         self.unsaved: dict[str, Any] = {}
         self.events_posted = 0
+        # managementPolicy Observe: nothing in AWS is changed; `planned` says what would be.
+        self.observing = False
+        self.planned: list[str] = []
+
+    def plan(self, change: str) -> None:
+        self.planned.append(change)
 
     @property
     def owner(self) -> Owner:
@@ -332,9 +339,12 @@ class Engine:
                 # A spec that cannot be parsed created nothing: let the object go.
                 return Result("done")
             return self._failed(ctx, Terminal("InvalidSpec", _validation_message(err)), retry)
+        ctx.observing = getattr(spec, "management_policy", "Manage") == "Observe"
         try:
             if deleting and getattr(spec, "deletion_policy", "Delete") == "Retain":
                 outcome = Outcome(True, "Retained", f"deletionPolicy Retain: {manager.retained}")
+            elif deleting and ctx.observing:
+                outcome = Outcome(True, "Retained", f"managementPolicy Observe: {manager.retained}")
             elif deleting:
                 outcome = manager.delete(ctx, spec)
             else:
@@ -354,6 +364,8 @@ class Engine:
                 )
             action = "delete" if deleting else "reconcile"
             return self._failed(ctx, classify(err, action), retry)
+        if ctx.observing and not deleting:
+            outcome = _observed(ctx, outcome)
         return self._succeeded(ctx, outcome, deleting)
 
     def _succeeded(self, ctx: Context[Any], outcome: Outcome, deleting: bool) -> Result:
@@ -373,6 +385,8 @@ class Engine:
             "observedGeneration": resource.generation,
             "conditions": conditions,
         }
+        if ctx.observing or "plannedChanges" in resource.status:
+            status["plannedChanges"] = ctx.planned if ctx.observing else None
         if ctx.unsaved or _changed(resource.status, status):
             ctx._save_wire(_merged(ctx.unsaved, status))
         transition = (
@@ -435,6 +449,33 @@ class Engine:
         """Doubling from the base, up to the resync period, with jitter."""
         base: float = min(self._backoff_base * (2**retry), self._backoff_max)
         return base * random.uniform(0.8, 1.2)
+
+
+def _observed(ctx: Context[Any], outcome: Outcome) -> Outcome:
+    """Under managementPolicy Observe, Ready says what was observed and what Manage would
+    change (the list is status.plannedChanges)."""
+    if not outcome.ready:
+        return outcome
+    changes = [c for c in ctx.planned if not _ownership_only(c)]
+    if changes:
+        message = (
+            f"observed; Manage would make {len(changes)} change(s) (status.plannedChanges): "
+            f"{changes[0]}{' …' if len(changes) > 1 else ''}"
+        )
+    else:
+        message = (
+            "observed: AWS matches the spec"
+            + (" apart from kopilot's ownership (adoption, tags)" if ctx.planned else "")
+            + "; set managementPolicy: Manage to take it over"
+        )
+    return dataclasses.replace(outcome, reason="Observed", message=message)
+
+
+def _ownership_only(change: str) -> bool:
+    """A planned change that only makes a resource kopilot's (tags, an allowed adoption)."""
+    return change.startswith("tag ") or (
+        change.startswith("adopt ") and "spec.adopt: true" not in change
+    )
 
 
 def _validation_message(err: pydantic.ValidationError) -> str:

@@ -17,11 +17,16 @@ model):
 and, on deletion (in reverse step order, under the kind's deletionPolicy, which the engine
 applies): absent or not ours ─ leave it; ours ─ delete (and wait while AWS deletes).
 
+Under managementPolicy Observe the same decisions are taken and none is carried out: each
+create, adoption, tag and update becomes a line of the pass's plan (status.plannedChanges),
+and an absent resource stops the pass (ObservedMissing): there is nothing to read.
+
 AWS errors are classified here with the client's own terminal codes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,6 +96,10 @@ class AwsResource(Protocol[W, F]):
         """Whether status names one (so "absent" means it went missing)."""
         ...
 
+    def name_of(self, want: W) -> str:
+        """The name of the resource `want` describes, for messages."""
+        ...
+
     def observe(self, want: W) -> Seen[F] | None: ...
 
     def diff(self, want: W, seen: Seen[F]) -> dict[str, Any]:
@@ -140,6 +149,13 @@ class Pass(Protocol):
 
     def record(self, update: pydantic.BaseModel) -> None: ...
 
+    @property
+    def observing(self) -> bool:
+        """managementPolicy Observe: read and plan, change nothing in AWS."""
+        ...
+
+    def plan(self, change: str) -> None: ...
+
 
 class AlreadyExists(Exception):
     """A create found the name taken; `seen` is what holds it."""
@@ -184,11 +200,14 @@ def ensure(
         except AlreadyExists as taken:
             seen = taken.seen
             claim(ctx, client, seen, adopt)
-            sync_tags(client, seen, tags)
+            sync_tags(ctx, client, seen, tags)
     else:
-        sync_tags(client, seen, tags)
+        sync_tags(ctx, client, seen, tags)
         seen.delta = client.diff(want, seen)
-        if seen.delta:
+        if seen.delta and ctx.observing:
+            for path, value in sorted(seen.delta.items()):
+                ctx.plan(f"update {client.noun} {seen.name}: {path} {_change(value)}")
+        elif seen.delta:
             changed = ", ".join(sorted(seen.delta))
             with _classified(client, "update"):
                 seen = client.update(want, seen)
@@ -221,6 +240,13 @@ def observe_claimed(ctx: Pass, client: AwsResource[W, F], want: W, adopt: bool) 
         client.forget()
         with _classified(client, "read"):
             seen = client.observe(want)
+    if seen is None and ctx.observing:
+        raise Terminal(
+            "ObservedMissing",
+            f"there is no {client.noun} {client.name_of(want)} to observe: managementPolicy "
+            "Observe only reads what exists. Correct the names in the spec, or set "
+            "managementPolicy: Manage to create it",
+        )
     if seen is not None:
         claim(ctx, client, seen, adopt)
     return seen
@@ -230,8 +256,14 @@ def claim(ctx: Pass, client: AwsResource[Any, F], seen: Seen[F], adopt: bool) ->
     """Ours, or adopted with `adopt: true`; anything else stops the pass."""
     if seen.tags is None or ctx.owner.owns(dict(seen.tags)):
         return
+    other = owner_of(dict(seen.tags)) or "nobody known to kopilot"
+    if ctx.observing:
+        ctx.plan(
+            f"adopt {client.noun} {seen.name} (now {other}'s)"
+            + ("" if adopt else ": Manage needs spec.adopt: true to take it over")
+        )
+        return
     if not adopt:
-        other = owner_of(dict(seen.tags)) or "nobody known to kopilot"
         raise Terminal(
             client.not_owned_reason,
             f"{client.noun} {seen.name} already exists and belongs to {other}: set "
@@ -240,12 +272,16 @@ def claim(ctx: Pass, client: AwsResource[Any, F], seen: Seen[F], adopt: bool) ->
     ctx.event(f"Adopted{client.reason}", f"adopted {client.noun} {seen.name}")
 
 
-def sync_tags(client: AwsResource[Any, F], seen: Seen[F], tags: Mapping[str, str]) -> None:
+def sync_tags(
+    ctx: Pass, client: AwsResource[Any, F], seen: Seen[F], tags: Mapping[str, str]
+) -> None:
     """Add or correct the tags kopilot wants (ownership tags included); others are kept."""
     if seen.tags is None:
         return
     missing = {k: v for k, v in tags.items() if seen.tags.get(k) != v}
-    if missing:
+    if missing and ctx.observing:
+        ctx.plan(f"tag {client.noun} {seen.name}: {', '.join(sorted(missing))}")
+    elif missing:
         with _classified(client, "tag"):
             client.tag(seen, missing)
         seen.tags = {**seen.tags, **missing}
@@ -263,3 +299,16 @@ def remove(ctx: Pass, client: AwsResource[W, F], want: W) -> bool:
         client.delete(seen)
     ctx.event(f"Deleted{client.reason}", f"deleted {client.noun} {seen.name}")
     return True
+
+
+def _change(value: Any) -> str:
+    """A delta entry (the wanted value, or (wanted, observed)) in words."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"to {_short(value[0])} (now {_short(value[1])})"
+    return f"to {_short(value)}"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    """A wanted value as one line of a plan."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

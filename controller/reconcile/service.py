@@ -137,6 +137,7 @@ class ServiceManager:
             assign_public_ip=bool(network.get("assignPublicIp", False)),
             execution_role_arn=env_spec.execution_role_arn,
             tags=ctx.tags_for(names, app_tags, env_spec.tags, spec.tags),
+            ecs_service_name=spec.ecs_service_name,
         )
         if not (spec.execution_role_arn or service_ctx.execution_role_arn):
             # Every task sends its logs with awslogs, which Fargate refuses without one.
@@ -169,7 +170,7 @@ class ServiceManager:
             ctx,
             client,
             sctx.cluster,
-            sctx.names.svc,
+            sctx.service_name,
             self.describer,
             explain_clash=lambda aws_message: self._clash_message(ctx, spec, sctx, sd, aws_message),
             on_namespace_gone=lambda aws_message: self._namespace_gone(sctx, aws_message),
@@ -195,7 +196,7 @@ class ServiceManager:
         outcome = self._outcome(spec, sctx, described, revision, held)
         if outcome.requeue_after is not None:
             outcome.watch = RolloutTicket(
-                env_spec.region, env_spec.role_arn, sctx.cluster, sctx.names.svc, revision
+                env_spec.region, env_spec.role_arn, sctx.cluster, sctx.service_name, revision
             )
         return outcome
 
@@ -235,7 +236,7 @@ class ServiceManager:
             return None
         registry = ensure(
             ctx,
-            DiscoveryResource(ctx, sd, sctx.namespace_name),
+            DiscoveryResource(ctx, sd, sctx.names.svc, (sctx.namespace_id, sctx.namespace_name)),
             lambda request_id: _discovery_request(spec, sctx, request_id),
             spec.adopt,
             sctx.tags,
@@ -409,12 +410,16 @@ class ServiceManager:
         # writing the ARN), the service is looked for by name; either way it is deleted
         # only if it is this object's. An object that registered nothing made nothing.
         cluster = str((env.get("status") or {}).get("clusterArn") or "")
-        target = status.service_arn or spec.name or ctx.resource.name
+        target = status.service_arn or spec.ecs_service_name or spec.name or ctx.resource.name
         if status.service_arn and _service_arn_cluster(status.service_arn):
             cluster = _service_arn_cluster(status.service_arn)
         if cluster and (status.service_arn or status.task_definition_arn):
             remove(ctx, EcsServiceResource(ctx, client, cluster, target), ServiceWant())
-        remove(ctx, DiscoveryResource(ctx, sd, deleting=True), _no_request)
+        remove(
+            ctx,
+            DiscoveryResource(ctx, sd, spec.name or ctx.resource.name, deleting=True),
+            _no_request,
+        )
         return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")
 
 
@@ -468,12 +473,12 @@ def _check_identity(ctx: SvcContext, sctx: ServiceContext) -> None:
     version does not, and following the change would leave the first service behind."""
     recorded = ctx.status.service_arn
     if recorded and not service_arn_names(
-        str(recorded), sctx.cluster.rsplit("/", 1)[-1], sctx.names.svc
+        str(recorded), sctx.cluster.rsplit("/", 1)[-1], sctx.service_name
     ):
         raise Terminal(
             "IdentityChanged",
             f"this EcsService runs ECS service {recorded}, and spec.app, spec.environment or "
-            f"spec.name now name {sctx.names.svc} in {sctx.cluster.rsplit('/', 1)[-1]}: "
+            f"spec.name now name {sctx.service_name} in {sctx.cluster.rsplit('/', 1)[-1]}: "
             "restore them, or delete this EcsService (its deletionPolicy applies to the ECS "
             "service it runs) and create a new one",
         )

@@ -47,6 +47,13 @@ class ServiceContext:
     # network.connect.namespace resolved to its ARN and name (None: the env's namespace).
     connect_namespace_arn: str | None = None
     connect_namespace_name: str | None = None
+    # spec.ecsServiceName: an adopted service's own name (None: {svc}).
+    ecs_service_name: str | None = None
+
+    @property
+    def service_name(self) -> str:
+        """The ECS service's name."""
+        return self.ecs_service_name or self.names.svc
 
     @property
     def service_connect_namespace(self) -> tuple[str, str]:
@@ -343,7 +350,7 @@ def create_service_request(
     desired = desired_service(spec, ctx, task_definition_arn, registry_arn)
     request: dict[str, Any] = {
         "cluster": ctx.cluster,
-        "serviceName": ctx.names.svc,
+        "serviceName": ctx.service_name,
         "launchType": LAUNCH_TYPE,
         **desired,
         "clientToken": client_token,

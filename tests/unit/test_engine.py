@@ -21,6 +21,7 @@ from controller.reconcile.errors import Terminal
 class ThingSpec(Model):
     size: int = Field(1, ge=1)
     deletion_policy: str = "Delete"
+    management_policy: str = "Manage"
 
 
 class ThingStatus(StatusModel):
@@ -279,3 +280,50 @@ def test_an_unparseable_spec_is_let_go_on_deletion() -> None:
     world = _world()
     assert world.engine.delete("Thing", world.body({"size": 0})).outcome == "done"
     assert world.manager.calls == []
+
+
+def _plans(*changes: str) -> Step:
+    def step(ctx: Context[ThingStatus], spec: ThingSpec) -> Outcome:
+        for change in changes:
+            ctx.plan(change)
+        return _ready(ctx, spec)
+
+    return step
+
+
+def test_observing_reports_the_plan_and_manage_clears_it() -> None:
+    world = _world(FakeManager(on_reconcile=_plans("tag thing t: owner", "update thing t: x to 2")))
+    observed = world.engine.reconcile("Thing", world.body({"managementPolicy": "Observe"}))
+    assert world.kube.patches[-1]["plannedChanges"] == [
+        "tag thing t: owner",
+        "update thing t: x to 2",
+    ]
+    assert world.ready()["reason"] == "Observed"
+    assert "1 change(s)" in world.ready()["message"]
+    assert "update thing t: x to 2" in world.ready()["message"]
+    world.manager.on_reconcile = _ready
+    world.engine.reconcile("Thing", world.body(), status=observed.status)
+    assert world.kube.patches[-1]["plannedChanges"] is None  # removed from status
+    assert world.ready()["reason"] == "Available"
+
+
+def test_observing_with_only_ownership_tags_to_add_says_it_matches() -> None:
+    world = _world(FakeManager(on_reconcile=_plans("tag thing t: owner")))
+    world.engine.reconcile("Thing", world.body({"managementPolicy": "Observe"}))
+    assert world.ready()["message"].startswith(
+        "observed: AWS matches the spec apart from kopilot's ownership (adoption, tags)"
+    )
+
+
+def test_a_managed_object_never_writes_an_empty_plan() -> None:
+    world = _world()
+    world.engine.reconcile("Thing", world.body())
+    assert "plannedChanges" not in world.kube.patches[-1]
+
+
+def test_deleting_an_observed_object_leaves_aws_alone() -> None:
+    world = _world()
+    result = world.engine.delete("Thing", world.body({"managementPolicy": "Observe"}))
+    assert result.outcome == "done"
+    assert world.manager.calls == []
+    assert world.ready()["reason"] == "Retained"

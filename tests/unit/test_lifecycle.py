@@ -43,6 +43,11 @@ class FakePass:
     saved: list[dict[str, Any]] = field(default_factory=list)
     recorded_later: list[dict[str, Any]] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # shared with the client: who did what when
+    observing: bool = False  # managementPolicy Observe
+    planned: list[str] = field(default_factory=list)
+
+    def plan(self, change: str) -> None:
+        self.planned.append(change)
 
     @property
     def owner(self) -> Owner:
@@ -89,6 +94,9 @@ class FakeThing:
 
     def recorded(self) -> bool:
         return self.was_recorded
+
+    def name_of(self, want: str) -> str:
+        return want
 
     def observe(self, want: str) -> Seen[str] | None:
         self._do("observe")
@@ -139,8 +147,8 @@ def _aws_error(code: str, message: str = "", status: int = 400) -> ClientError:
     )
 
 
-def _world(**client: Any) -> tuple[FakePass, FakeThing]:
-    ctx = FakePass()
+def _world(observing: bool = False, **client: Any) -> tuple[FakePass, FakeThing]:
+    ctx = FakePass(observing=observing)
     return ctx, FakeThing(order=ctx.order, **client)
 
 
@@ -262,6 +270,48 @@ def test_a_waiting_create_stops_the_pass_with_nothing_saved_after_it() -> None:
         ensure(ctx, thing, "a", adopt=False, tags=WANTED_TAGS)
     assert ctx.saved == []
     assert ctx.events == []
+
+
+# -- managementPolicy Observe: the same decisions, none carried out -----------------------------
+
+
+def test_observing_plans_adoption_tags_and_updates_and_calls_nothing_but_observe() -> None:
+    ctx, thing = _world(
+        observing=True,
+        present=Seen("a", "id-1", dict(THEIRS)),
+        delta={"desiredCount": (2, 1), "settings.insights": True},
+    )
+    seen = ensure(ctx, thing, "a", adopt=True, tags=WANTED_TAGS)
+    assert thing.order == ["observe", "save"]  # no tag, no update
+    assert ctx.events == []
+    assert ctx.planned[0].startswith("adopt thing a (now nobody known to kopilot's)")
+    assert ctx.planned[1].startswith("tag thing a: kopilot.dev/owner-kind")
+    assert ctx.planned[2:] == [
+        "update thing a: desiredCount to 2 (now 1)",
+        "update thing a: settings.insights to true",
+    ]
+    assert seen.facts == "id-1"  # the steps after it work from what is there
+
+
+def test_observing_a_foreign_resource_without_adopt_says_what_manage_needs() -> None:
+    ctx, thing = _world(observing=True, present=Seen("a", "id-1", dict(THEIRS)))
+    ensure(ctx, thing, "a", adopt=False, tags=WANTED_TAGS)
+    assert ctx.planned[0].endswith("Manage needs spec.adopt: true to take it over")
+
+
+def test_observing_what_is_not_there_stops_without_creating() -> None:
+    ctx, thing = _world(observing=True)
+    with pytest.raises(Terminal) as missing:
+        ensure(ctx, thing, "a", adopt=True, tags=WANTED_TAGS)
+    assert missing.value.reason == "ObservedMissing"
+    assert "thing a" in missing.value.message
+    assert thing.order == ["observe"]
+
+
+def test_observing_a_current_resource_plans_nothing() -> None:
+    ctx, thing = _world(observing=True, present=Seen("a", "id-1", dict(WANTED_TAGS)))
+    ensure(ctx, thing, "a", adopt=False, tags=WANTED_TAGS)
+    assert ctx.planned == []
 
 
 # -- AWS errors, sorted with the client's codes ----------------------------------------------

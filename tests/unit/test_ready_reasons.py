@@ -646,6 +646,41 @@ def readme_reasons() -> list[str]:
     return reasons
 
 
+def test_Observed() -> None:
+    """Copilot's running namespace and cluster, observed: nothing written to AWS, the
+    adoption, the ownership tags and the cluster's Container Insights change planned."""
+    env = environment(
+        adopt=True, managementPolicy="Observe", cluster={"name": "kudos-test-Cluster-X"}
+    )
+    world = World(app(), env)
+    copilot = {"copilot-application": "kudos", "copilot-environment": "test"}
+    sd = "servicediscovery"
+    world.aws.answer(sd, "list_namespaces", {"Namespaces": [CLOUD_MAP_NAMESPACE]})
+    world.aws.answer(sd, "list_tags_for_resource", cloud_map_tags(copilot))
+    copilots = {
+        **cluster("kudos-test-Cluster-X", copilot),
+        "serviceConnectDefaults": {"namespace": CLOUD_MAP_NAMESPACE["Arn"]},
+        "settings": [{"name": "containerInsights", "value": "enabled"}],
+    }
+    world.aws.answer("ecs", "describe_clusters", {"clusters": [copilots]})
+    message = expect(world, env, world.reconcile(env), "done", "Observed", ready=True)
+    assert "Manage would make 1 change(s)" in message  # Container Insights; the rest is ownership
+    planned = world.stored(env)["status"]["plannedChanges"]
+    assert planned[0].startswith("adopt Cloud Map namespace test.kudos.local")
+    assert any(p.startswith("tag ECS cluster kudos-test-Cluster-X") for p in planned)
+    assert "update ECS cluster kudos-test-Cluster-X: settings.containerInsights to false" in planned
+    assert not [op for op in world.aws.operations if not op.startswith(("Describe", "List", "Get"))]
+
+
+def test_ObservedMissing() -> None:
+    env = environment(adopt=True, managementPolicy="Observe")
+    world = World(app(), env)
+    world.aws.answer("servicediscovery", "list_namespaces", {"Namespaces": []})
+    message = terminal(world, env, world.reconcile(env), "ObservedMissing")
+    assert "no Cloud Map namespace test.kudos.local to observe" in message
+    assert "CreatePrivateDnsNamespace" not in world.aws.operations
+
+
 def test_the_readme_table_and_these_tests_agree() -> None:
     reasons = readme_reasons()
     assert len(reasons) >= 20, reasons  # the table was found and read

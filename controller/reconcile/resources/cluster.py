@@ -33,6 +33,9 @@ class ClusterResource:
     def recorded(self) -> bool:
         return bool(self._ctx.status.cluster_arn)
 
+    def name_of(self, want: ClusterWant) -> str:
+        return want.name
+
     def observe(self, want: ClusterWant) -> Seen[Cluster] | None:
         cluster = ecs.describe_cluster(self._ecs, want.name)
         if cluster is None:

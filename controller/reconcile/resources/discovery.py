@@ -30,9 +30,16 @@ class DiscoveryResource:
     idempotent_create = True
 
     def __init__(
-        self, ctx: Context[EcsServiceStatus], sd: Any, namespace: str = "", deleting: bool = False
+        self,
+        ctx: Context[EcsServiceStatus],
+        sd: Any,
+        name: str,
+        namespace: tuple[str, str] = ("", ""),  # (id, name)
+        deleting: bool = False,
     ) -> None:
-        self.rename_hint = f"rename this service (spec.name): the name is taken in {namespace}"
+        self._name = name
+        self._namespace_id = namespace[0]
+        self.rename_hint = f"rename this service (spec.name): the name is taken in {namespace[1]}"
         self._ctx = ctx
         self._forgotten = False
         self._sd = sd
@@ -43,10 +50,15 @@ class DiscoveryResource:
         status = self._ctx.status
         return bool(status.service_discovery_arn and status.service_discovery_id)
 
+    def name_of(self, want: RequestFor) -> str:
+        return self._name
+
     def observe(self, want: RequestFor) -> Seen[Registry] | None:
         status = self._ctx.status
         if self._forgotten or not self.recorded():
-            return None
+            # Creating is how a name is found (CreatorRequestId makes it safe); observing
+            # creates nothing, so it looks the name up in the namespace.
+            return self._find_by_name() if self._ctx.observing else None
         service_id = str(status.service_discovery_id)
         if self._deleting:
             found = cloudmap.get_service(self._sd, service_id)
@@ -62,6 +74,12 @@ class DiscoveryResource:
         ):
             return None
         return Seen(service_id, {"Arn": status.service_discovery_arn, "Id": service_id})
+
+    def _find_by_name(self) -> Seen[Registry] | None:
+        for found in cloudmap.services_in(self._sd, self._namespace_id):
+            if found.get("Name") == self._name:
+                return Seen(self._name, found, cloudmap.tags_of(self._sd, found["Arn"]))
+        return None
 
     def diff(self, want: RequestFor, seen: Seen[Registry]) -> dict[str, Any]:
         return {}  # DNS settings are not changed after creation (as Copilot)

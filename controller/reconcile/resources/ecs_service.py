@@ -71,6 +71,9 @@ class EcsServiceResource:
     def recorded(self) -> bool:
         return bool(self._ctx.status.service_arn)
 
+    def name_of(self, want: ServiceWant) -> str:
+        return self._name
+
     def observe(self, want: ServiceWant) -> Seen[Described] | None:
         if self._describer is None:
             try:

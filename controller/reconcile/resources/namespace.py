@@ -54,6 +54,9 @@ class NamespaceResource:
     def recorded(self) -> bool:
         return bool(self._recorded.id)
 
+    def name_of(self, want: NamespaceWant) -> str:
+        return want.name
+
     def observe(self, want: NamespaceWant) -> Seen[Namespace] | None:
         recorded = self._recorded
         self._tags_hash = tags_digest(want.tags)
@@ -157,7 +160,8 @@ class NamespaceResource:
                 name=found["Name"],
                 type=found["Type"],
                 operation_id=None,
-                tags_hash=self._tags_hash,
+                # Observing applies no tags: they are read and compared again next time.
+                tags_hash=None if self._ctx.observing else self._tags_hash,
             )
         )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...api.service import EcsServiceStatus
 from ...aws import ecs
-from ...observe.service import task_definition_digest
+from ...observe.service import task_definition_delta, task_definition_digest
 from ..engine import Context
 from ..errors import COMMON_TERMINAL_CODES
 from ..lifecycle import Seen
@@ -98,6 +98,9 @@ class TaskDefinitionResource:
     def recorded(self) -> bool:
         return False  # a recorded revision that does not match is replaced, not "missing"
 
+    def name_of(self, want: TaskDefinitionWant) -> str:
+        return f"family {want.family}"
+
     def observe(self, want: TaskDefinitionWant) -> Seen[Revision] | None:
         """The revision of this content: the recorded one (no call when status says it was
         registered from this very content), the running one, or one an earlier process
@@ -114,6 +117,8 @@ class TaskDefinitionResource:
         for arn in (want.running, recorded):
             if arn and self._cache.digest(self._ecs, arn) == want.digest:
                 return _revision(arn)
+        if self._ctx.observing and want.running:
+            return _revision(want.running)  # what runs; diff says how it differs
         unsaved = self._unsaved_revision(want)
         return None if unsaved is None else _revision(unsaved)
 
@@ -135,7 +140,13 @@ class TaskDefinitionResource:
         return None
 
     def diff(self, want: TaskDefinitionWant, seen: Seen[Revision]) -> dict[str, Any]:
-        return {}  # a revision found by its content is current
+        """Empty for a revision found by its content. Observing, the running revision is
+        compared field by field (one describe) to say what a new revision would change."""
+        if not self._ctx.observing or self._cache.digest(self._ecs, seen.facts) == want.digest:
+            return {}
+        return dict(
+            task_definition_delta(want.request, ecs.describe_task_definition(self._ecs, seen.facts))
+        )
 
     def create(self, want: TaskDefinitionWant) -> Seen[Revision]:
         in_use = {a for a in (want.running, self._ctx.status.task_definition_arn) if a}
