@@ -136,6 +136,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         args.region,
         args.legacy_namespace or [],
         args.strict,
+        from_aws=args.from_aws,
+        role_arn=args.role_arn,
     )
 
 
@@ -158,14 +160,23 @@ Every manifest field is mapped or reported as not mapped (file, field, why and w
 values kopilot's API refuses are reported with its message. The report goes to stdout.
 Details and the full mapping table: docs/migrate-from-copilot.md.
 
+--from-aws also reads (never changes) what Copilot runs in the Region, found by Copilot's
+tags: each environment's ECS cluster and Cloud Map namespace, each service's ECS service, its
+Service Connect and Service Discovery, task definition roles and network. Their names go into
+the overlays with adopt: true and managementPolicy: Observe, so kopilot takes them over
+without recreating a service or changing an endpoint; what AWS and the workspace do not both
+have is reported. Credentials: boto3's default chain, or --role-arn.
+
 exit codes: 0 written; 1 written, but --strict and something is not mapped; 2 unusable
-input (no workspace, bad YAML, unknown manifest type, no Region) or OUT not empty.
+input (no workspace, bad YAML, unknown manifest type, no Region), OUT not empty, or AWS
+could not be read (--from-aws).
 """
 
 IMPORT_EPILOG = """\
 example:
   kopilot import ~/src/kudos --out kudos-deploy --region us-east-1 --legacy-namespace prod
   kubectl apply -k kudos-deploy/overlays/test
+  kopilot import ~/src/kudos --out kudos-adopt --region us-east-1 --from-aws
 """
 
 
@@ -318,6 +329,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="exit 1 when any manifest field is not mapped (after writing)",
+    )
+    importer.add_argument(
+        "--from-aws",
+        action="store_true",
+        help="find what Copilot runs (by its tags, read-only) and write its names into the "
+        "overlays with adopt: true and managementPolicy: Observe",
+    )
+    importer.add_argument(
+        "--role-arn",
+        metavar="ARN",
+        help="with --from-aws: assume this IAM role to read AWS (default: boto3's credentials)",
     )
     importer.set_defaults(func=_cmd_import)
 

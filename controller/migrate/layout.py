@@ -34,6 +34,7 @@ class LayoutError(Exception):
 def layout_files(plan: Plan) -> dict[str, str]:
     files: dict[str, str] = {}
     services = [s.name for s in plan.services]
+    from_aws = " and the names of what Copilot runs in AWS (--from-aws)" if plan.aws else ""
     files["base/kustomization.yaml"] = _dump(
         f"{plan.app}: the EcsApp and its services as the Copilot manifests' top level says.\n"
         "Not applied alone (an EcsService needs spec.environment): apply an overlay.",
@@ -63,14 +64,14 @@ def layout_files(plan: Plan) -> dict[str, str]:
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": env.namespace}},
         )
         files[f"{root}/environment.yaml"] = _dump(
-            f"Imported by `kopilot import` from {env.file}.",
+            f"Imported by `kopilot import` from {env.file}{from_aws}.",
             _object("EcsEnvironment", env.name, env.spec),
         )
         for service in plan.services:
             files[f"{root}/services/{service.name}.yaml"] = _dump(
-                f"{service.name} in {env.name}: spec.environment and what "
-                f"environments.{env.name} in {service.file} changes (a merge patch: maps merge, "
-                "lists replace, null removes).",
+                f"{service.name} in {env.name}: spec.environment, what environments.{env.name} "
+                f"in {service.file} changes{from_aws}. A merge patch: maps merge, lists replace, "
+                "null removes.",
                 _object("EcsService", service.name, service.patches[env.name]),
             )
     files["README.md"] = readme(plan, sorted(files))
@@ -79,10 +80,7 @@ def layout_files(plan: Plan) -> dict[str, str]:
 
 def write_layout(plan: Plan, out: Path) -> list[Path]:
     """Write the layout under `out`, which must be empty or not exist yet."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise LayoutError(
-            f"{out} exists and is not an empty directory: give a new one (nothing is overwritten)"
-        )
+    check_out(out)
     files = layout_files(plan)
     written: list[Path] = []
     for relative, text in files.items():
@@ -91,6 +89,14 @@ def write_layout(plan: Plan, out: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def check_out(out: Path) -> None:
+    """`out` must be a new or empty directory (LayoutError otherwise)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise LayoutError(
+            f"{out} exists and is not an empty directory: give a new one (nothing is overwritten)"
+        )
 
 
 def _object(kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:

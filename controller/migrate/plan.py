@@ -6,6 +6,9 @@ one patch per environment: `spec.environment` plus the difference that manifest'
 the merged manifest is mapped as a whole, so a patch is exactly "what Copilot deployed in
 <env>" minus "what the top level says", as a JSON merge patch (maps merge, lists replace,
 null removes), which is how kustomize applies a patch file to a custom resource.
+
+With what `--from-aws` found (discover.py), `_adopt` writes the names of what Copilot runs
+into each environment's EcsEnvironment and service patches (adopt.py says what changes).
 """
 
 from __future__ import annotations
@@ -14,10 +17,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api import EcsEnvironmentSpec, EcsServiceSpec
 from ..api.common import APP_NAME_MAX, ENV_NAME_MAX, NAME_PATTERN, REGION_PATTERN, SERVICE_NAME_MAX
+from ..naming import TAG_APP, TAG_ENV, TAG_SVC, Names
+from .adopt import (
+    OBSERVE,
+    AwsReport,
+    Finding,
+    apply_edits,
+    changes,
+    environment_edits,
+    environment_found,
+    network_of,
+    pick_cluster,
+    service_edits,
+    service_found,
+)
 from .copilot import merge_override
+from .discover import Cluster, Environment, Found, Namespace, Service
 from .environments import EnvironmentContext, map_environment
-from .mapping import Mapping, Unmapped
+from .mapping import Mapping, Unmapped, ordered
 from .services import ServiceContext, map_service
 from .workspace import Manifest, Workspace, WorkspaceError
 
@@ -77,14 +96,16 @@ class Plan:
     mapped: dict[str, list[str]] = field(default_factory=dict)  # file -> Copilot fields
     unmapped: list[Unmapped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    aws: AwsReport | None = None  # what --from-aws found and wrote
 
 
 def namespace_for(app: str, env: str) -> str:
     return f"{app}-{env}"
 
 
-def plan_import(ws: Workspace, options: Options) -> Plan:
-    _check_inputs(ws, options)
+def plan_import(ws: Workspace, options: Options, found: Found | None = None) -> Plan:
+    """The objects to write; with `found` (--from-aws), adopting what Copilot runs."""
+    check_inputs(ws, options)
     plan = Plan(app=ws.app, region=options.region, environments=[], services=[])
     env_names = [m.name for m in ws.environments]
     for manifest in ws.environments:
@@ -117,11 +138,14 @@ def plan_import(ws: Workspace, options: Options) -> Plan:
     for extra in ws.extras:
         kind = extra.rstrip("/").rsplit("/", 1)[-1]
         plan.unmapped.append(Unmapped(extra, "*", _EXTRAS[kind]))
+    if found is not None:
+        _adopt(plan, ws, found)
     plan.notes[:0] = _general_notes(ws, options, plan)
     return plan
 
 
-def _check_inputs(ws: Workspace, options: Options) -> None:
+def check_inputs(ws: Workspace, options: Options) -> None:
+    """Refuse what cannot be imported (WorkspaceError), before anything is read from AWS."""
     if not re.fullmatch(REGION_PATTERN, options.region):
         raise WorkspaceError(f"--region {options.region!r} is not an AWS Region such as us-east-1")
     if not _is_name(ws.app, APP_NAME_MAX):
@@ -267,10 +291,147 @@ def merge_patch(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return patch
 
 
+def apply_merge_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386: base with the merge patch applied, as kustomize applies a patch file."""
+    out = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict):
+            old = out.get(key)
+            out[key] = apply_merge_patch(old if isinstance(old, dict) else {}, value)
+        else:
+            out[key] = value
+    return out
+
+
+# -- --from-aws ----------------------------------------------------------------------------
+
+
+def _adopt(plan: Plan, ws: Workspace, found: Found) -> None:
+    """Write what --from-aws found into the environments and the services' patches."""
+    report = AwsReport(region=found.region, calls=found.calls)
+    plan.aws = report
+    for env_name, aws_env in sorted(found.environments.items()):
+        if env_name not in {e.name for e in plan.environments}:
+            what = [f"ECS cluster {c.name}" for c in aws_env.clusters]
+            what += [f"Cloud Map namespace {n.name}" for n in aws_env.namespaces]
+            report.not_in_workspace.append(
+                f"environment {env_name} ({', '.join(what)}): no copilot/environments/"
+                f"{env_name}/manifest.yml; write it (`copilot env show -n {env_name} "
+                "--manifest`) and import again"
+            )
+    for env in plan.environments:
+        _adopt_environment(
+            plan, ws, env, found.environments.get(env.name) or Environment(env.name), found
+        )
+
+
+def _adopt_environment(
+    plan: Plan, ws: Workspace, env: EnvironmentPlan, aws_env: Environment, found: Found
+) -> None:
+    report = plan.aws
+    assert report is not None
+    app, name = plan.app, env.name
+    edits, notes, namespace = environment_edits(env.spec, aws_env, app, found.namespaces)
+    tags = f"{TAG_APP}={app}, {TAG_ENV}={name}"
+    if not edits:
+        report.not_in_aws.append(
+            f"environment {name}: no ECS cluster or Cloud Map namespace tagged {tags} in "
+            f"{found.region}; its overlay is as the files say (applying it creates them)"
+            + "".join(f"; {n}" for n in notes)
+        )
+        return
+    spec, refused = apply_edits(env.spec, edits, EcsEnvironmentSpec)
+    spec = ordered(spec, ("app", "region", "network", "cluster", "serviceDiscovery"))
+    cluster, _ = pick_cluster(aws_env)
+    network, _ = network_of(aws_env.services, aws_env.subnet_vpcs)
+    report.findings.append(
+        Finding(
+            env=name,
+            svc=None,
+            found=environment_found(cluster, namespace, network),
+            file=f"overlays/{name}/environment.yaml",
+            changes=changes(env.spec, spec),
+            notes=notes + refused,
+        )
+    )
+    if "network" in spec:
+        prefix = f"Environment {name}: "
+        plan.notes = [n for n in plan.notes if not (n.startswith(prefix) and "imports no VPC" in n)]
+    env.spec = spec
+    running: dict[str, list[Service]] = {}
+    for service in aws_env.services:
+        svc = service.copilot_name
+        if svc and service.tags.get(TAG_APP) == app and service.tags.get(TAG_ENV) == name:
+            running.setdefault(svc, []).append(service)
+        else:
+            report.not_in_workspace.append(
+                f"ECS service {service.name} in {name}'s cluster: not tagged {tags}, "
+                f"{TAG_SVC}=<svc> (not Copilot's); kopilot leaves it alone"
+            )
+    services = {s.name for s in plan.services}
+    others = {m.name: m for m in ws.others}
+    for svc, found_services in sorted(running.items()):
+        if svc in services:
+            continue
+        listed = ", ".join(s.name for s in found_services)
+        why = (
+            f"its manifest {others[svc].file} is a {others[svc].type}, which kopilot does not map"
+            if svc in others
+            else f"no manifest copilot/{svc}/manifest.yml"
+        )
+        report.not_in_workspace.append(
+            f"service {svc} in {name} (ECS service {listed}): {why}; kopilot leaves it alone"
+        )
+    for service_plan in plan.services:
+        _adopt_service(
+            plan, env, service_plan, running.get(service_plan.name, []), namespace, cluster
+        )
+
+
+def _adopt_service(
+    plan: Plan,
+    env: EnvironmentPlan,
+    service_plan: ServicePlan,
+    running: list[Service],
+    namespace: Namespace | None,
+    cluster: Cluster | None,
+) -> None:
+    report = plan.aws
+    assert report is not None
+    svc = service_plan.name
+    names = Names(plan.app, env.name, svc)
+    spec = apply_merge_patch(service_plan.base, service_plan.patches[env.name])
+    finding = Finding(env=env.name, svc=svc, file=f"overlays/{env.name}/services/{svc}.yaml")
+    if running:
+        edits, finding.notes = service_edits(spec, env.spec, running[0], names, namespace)
+        finding.found = service_found(running[0])
+        finding.notes += [
+            f"ECS service {s.name} is tagged {TAG_SVC}={svc} too: not adopted" for s in running[1:]
+        ]
+    else:
+        where = f"cluster {cluster.name}" if cluster is not None else "no cluster"
+        edits = [(("managementPolicy",), OBSERVE)]
+        report.not_in_aws.append(
+            f"service {svc} in {env.name}: no ECS service tagged {TAG_SVC}={svc} ({where}); "
+            "in Observe it reports ObservedMissing; switch it to Manage to create it"
+        )
+    new, refused = apply_edits(spec, edits, EcsServiceSpec)
+    new = ordered(new, ("app", "environment", "ecsServiceName"))
+    finding.notes += refused
+    finding.changes = changes(spec, new)
+    service_plan.patches[env.name] = merge_patch(service_plan.base, new)
+    if running:
+        report.findings.append(finding)
+
+
 def _general_notes(ws: Workspace, options: Options, plan: Plan) -> list[str]:
     envs = [e.name for e in ws.environments]
-    legacy = [e for e in envs if e in options.legacy_namespace]
-    current = [e for e in envs if e not in options.legacy_namespace]
+    # Environments whose namespace --from-aws found need no check.
+    known = {f.env for f in plan.aws.findings if f.svc is None} if plan.aws else set()
+    legacy = [e for e in envs if e in options.legacy_namespace and e not in known]
+    current = [e for e in envs if e not in options.legacy_namespace and e not in known]
     notes = [
         f"Region {options.region} for every environment: Copilot's manifests do not hold it "
         "(--region, else AWS_REGION or AWS_DEFAULT_REGION). Check it is where each runs.",
@@ -284,24 +445,48 @@ def _general_notes(ws: Workspace, options: Options, plan: Plan) -> list[str]:
         namespaces.append(
             f"{ws.app}.local for {', '.join(legacy)} (--legacy-namespace, before Copilot v1.9)"
         )
-    notes.append(
-        "Service Discovery namespaces: "
-        + "; ".join(namespaces)
-        + ". Files cannot tell which an environment uses: check with `aws servicediscovery "
-        "list-namespaces` and import again with --legacy-namespace ENV[,ENV] for those named "
-        f"{ws.app}.local."
-    )
-    if plan.services:
+    if namespaces:
+        how = (
+            "import again with --from-aws, which reads them, or with --legacy-namespace "
+            f"ENV[,ENV] for those named {ws.app}.local."
+        )
+        notes.append(
+            "Service Discovery namespaces: "
+            + "; ".join(namespaces)
+            + ". Files cannot tell which an environment uses: check with `aws servicediscovery "
+            "list-namespaces` and " + how
+        )
+    if _roles_missing(plan):
         notes.append(
             "Roles: Copilot made a task execution role and a task role per service; kopilot "
             "uses executionRoleArn on the EcsEnvironment (or the EcsService) and taskRoleArn "
             "on the EcsService. Set them, or the services wait with ExecutionRoleRequired (the "
             "execution role also reads the secrets)."
         )
-    if any("network" in e.spec for e in plan.environments):
+    if any(
+        "network" in e.spec and not e.spec["network"].get("securityGroups")
+        for e in plan.environments
+    ):
         notes.append(
             "Security groups: Copilot's tasks used the environment security group Copilot "
             "made; kopilot's use spec.network.securityGroups (default: the VPC's default "
             "group). Name Copilot's group there so the services still reach each other."
         )
+    if plan.aws and plan.aws.findings:
+        notes.append(
+            "Taking over: what was found in AWS is written with adopt: true and "
+            "managementPolicy: Observe, so applying changes nothing in AWS. Read each object's "
+            "status.plannedChanges (what Manage would change), then set managementPolicy: "
+            "Manage, the environment first."
+        )
     return notes
+
+
+def _roles_missing(plan: Plan) -> bool:
+    """Whether a service of some environment has no execution role (spec or environment)."""
+    return any(
+        not env.spec.get("executionRoleArn")
+        and not apply_merge_patch(service.base, service.patches[env.name]).get("executionRoleArn")
+        for env in plan.environments
+        for service in plan.services
+    )

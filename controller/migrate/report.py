@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from .adopt import AwsReport, Finding
 from .mapping import Unmapped
 from .plan import Plan
 
@@ -34,6 +35,80 @@ def _mapped(plan: Plan) -> list[str]:
     return [f"{file}: {', '.join(fields)}" for file, fields in plan.mapped.items() if fields]
 
 
+def _title(finding: Finding) -> str:
+    if finding.svc is None:
+        return f"Environment {finding.env}"
+    return f"Service {finding.svc} in {finding.env}"
+
+
+def _finding_lines(finding: Finding) -> list[tuple[str, str, list[str]]]:
+    """(label, text, sub-items) lines of one finding: found, wrote, check."""
+    lines: list[tuple[str, str, list[str]]] = [("found", line, []) for line in finding.found]
+    lines.append(("wrote", finding.file, finding.changes or ["nothing to change"]))
+    lines += [("check", note, []) for note in finding.notes]
+    return lines
+
+
+def _wrapper(indent: str, more: str) -> textwrap.TextWrapper:
+    # Names and ARNs are never broken (at a hyphen or anywhere else).
+    return textwrap.TextWrapper(
+        width=100,
+        initial_indent=indent,
+        subsequent_indent=more,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def aws_summary(aws: AwsReport) -> list[str]:
+    """The report's section on what --from-aws found and wrote."""
+    item = _wrapper("    ", "      ")
+    sub = _wrapper("      ", "        ")
+    bullets = _wrapper("  - ", "    ")
+    lines = [f"Found in AWS ({aws.region}, {aws.calls} read calls):"]
+    for finding in aws.findings:
+        lines.append(f"  {_title(finding)}:")
+        for label, text, items in _finding_lines(finding):
+            lines.append(item.fill(f"{label} {text}:" if items else f"{label}: {text}"))
+            lines += [sub.fill(entry) for entry in items]
+    if not aws.findings:
+        lines.append("  nothing of the workspace's environments")
+    lines += ["", f"In AWS, not in the workspace ({len(aws.not_in_workspace)}):"]
+    lines += [bullets.fill(line) for line in aws.not_in_workspace]
+    lines += ["", f"In the workspace, not in AWS ({len(aws.not_in_aws)}):"]
+    lines += [bullets.fill(line) for line in aws.not_in_aws]
+    return lines
+
+
+def _aws_markdown(aws: AwsReport) -> str:
+    intro = textwrap.fill(
+        f"`kopilot import --from-aws` read what Copilot runs in {aws.region} ({aws.calls} read "
+        "calls, by Copilot's tags) and wrote its names into the overlays, with `adopt: true` and "
+        "`managementPolicy: Observe`: applying changes nothing in AWS. Each object lists on "
+        "`status.plannedChanges` what Manage would change; review it, then set "
+        "`managementPolicy: Manage` (the EcsEnvironment first).",
+        92,
+    )
+    parts = [f"## Found in AWS\n\n{intro}\n"]
+    for finding in aws.findings:
+        rows = []
+        for label, text, items in _finding_lines(finding):
+            if items:
+                rows.append(f"- {label} `{text}`:")
+                rows += [f"  - `{entry}`" for entry in items]
+            else:
+                rows.append(f"- {label}: {text}")
+        body = "\n".join(rows)
+        parts.append(f"### {_title(finding)}\n\n{body}\n")
+    for title, rows in (
+        ("In AWS, not in the workspace", aws.not_in_workspace),
+        ("In the workspace, not in AWS", aws.not_in_aws),
+    ):
+        listed = "\n".join(f"- {_cell(row)}" for row in rows) or "Nothing."
+        parts.append(f"### {title}\n\n{listed}\n")
+    return "\n".join(parts)
+
+
 def summary(plan: Plan, out: str) -> str:
     """The report printed on stdout."""
     wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="    ")
@@ -45,6 +120,7 @@ def summary(plan: Plan, out: str) -> str:
         "Written:",
         *[wrap.fill(line) for line in _objects(plan)],
         "",
+        *([*aws_summary(plan.aws), ""] if plan.aws else []),
         "Mapped (Copilot fields):",
         *[wrap.fill(line) for line in _mapped(plan)],
         "",
@@ -88,6 +164,17 @@ def readme(plan: Plan, files: list[str]) -> str:
     ).rstrip("-\n")
     notes = "\n".join(f"- {n}" for n in plan.notes)
     mapped = "\n".join(f"- {line}" for line in _mapped(plan))
+    if plan.aws:
+        takeover = _aws_markdown(plan.aws)
+    else:
+        takeover = (
+            "Applied in the AWS account where Copilot runs the app, kopilot finds Copilot's Cloud "
+            "Map\nnamespace, leaves it alone and reports `Ready=False` with reason "
+            "`NamespaceNotOwned` on the\nEcsEnvironment; its services wait. Nothing in AWS "
+            "changes. To take Copilot's resources over,\nimport again with `--from-aws`: it "
+            "finds them by Copilot's tags and writes their names, with\n`adopt: true` and "
+            "`managementPolicy: Observe`.\n"
+        )
     return f"""\
 # {app}, imported from AWS Copilot
 
@@ -127,10 +214,7 @@ kopilot repository, or `kopilot crds | kubectl apply -f -` for the CRDs alone).
 
 {notes}
 
-Applied in the AWS account where Copilot runs the app, kopilot finds Copilot's Cloud Map
-namespace, leaves it alone and reports `Ready=False` with reason `NamespaceNotOwned` on the
-EcsEnvironment; its services wait. Nothing in AWS changes. Taking Copilot's resources over is
-a later step of the migration: do not set `adopt: true` yet.
+{takeover}
 
 ## Not mapped
 

@@ -28,6 +28,8 @@ def test_help_explains_the_command() -> None:
         "--region",
         "--legacy-namespace",
         "--strict",
+        "--from-aws",
+        "--role-arn ARN",
         "exit codes",
         "overlays/<env>/",
         "example:",
