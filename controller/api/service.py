@@ -409,6 +409,13 @@ class EcsServiceSpec(Model):
         "Family, endpoints and Cloud Map names still come from {svc}.",
         pattern=ECS_SERVICE_NAME_PATTERN,
     )
+    port_name: str | None = Field(
+        None,
+        description="The name of the port mapping, which Service Connect refers to. "
+        "Default: {svc}-{port}. An adopted Copilot service keeps Copilot's TargetPort "
+        "(kopilot import sets it), since a new name means a new revision and deployment.",
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$",
+    )
     image: str = Field(
         description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27.",
         min_length=1,

@@ -120,6 +120,10 @@ def _comparable_task_definition(definition: dict[str, Any]) -> dict[str, Any]:
         if key in comparable:
             comparable[key] = _task_size(comparable[key])
     comparable["requiresCompatibilities"] = sorted(comparable.get("requiresCompatibilities") or [])
+    # RuntimePlatform left out is Linux on x86_64 (Copilot leaves out the default).
+    comparable.setdefault(
+        "runtimePlatform", {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"}
+    )
     comparable["containerDefinitions"] = _by_name(
         [_comparable_container(c) for c in comparable.get("containerDefinitions") or []]
     )
@@ -236,7 +240,6 @@ def observed_service(described: dict[str, Any]) -> dict[str, Any]:
         "desiredCount": described.get("desiredCount"),
         "networkConfiguration": _network(described),
         "deploymentConfiguration": _deployment_configuration(described),
-        "enableECSManagedTags": bool(described.get("enableECSManagedTags")),
         "propagateTags": described.get("propagateTags") or "NONE",
         "serviceRegistries": _registries(described.get("serviceRegistries")),
         "serviceConnectConfiguration": normalise_service_connect(

@@ -87,6 +87,10 @@ def port_name(svc: str, port: int) -> str:
     return svc[: PORT_NAME_MAX - len(suffix)].rstrip("-") + suffix
 
 
+def service_port_name(spec: EcsServiceSpec, svc: str, port: int) -> str:
+    return spec.port_name or port_name(svc, port)
+
+
 def log_group(spec: EcsServiceSpec, ctx: ServiceContext) -> str:
     return spec.logging.group or ctx.names.log_group
 
@@ -113,7 +117,7 @@ def _port_mapping(spec: EcsServiceSpec, port: int, svc: str) -> dict[str, Any]:
     mapping: dict[str, Any] = {
         "containerPort": port,
         "protocol": "tcp",
-        "name": port_name(svc, port),
+        "name": service_port_name(spec, svc, port),
     }
     if spec.protocol in _APP_PROTOCOLS:
         mapping["appProtocol"] = spec.protocol
@@ -188,10 +192,10 @@ def client_alias(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any] | 
 
 
 def _connect_service(
-    connect: Connect, port: int, alias: dict[str, Any], ctx: ServiceContext
+    spec: EcsServiceSpec, connect: Connect, port: int, alias: dict[str, Any], ctx: ServiceContext
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "portName": port_name(ctx.names.svc, port),
+        "portName": service_port_name(spec, ctx.names.svc, port),
         "discoveryName": connect.discovery_name or ctx.names.discovery_name,
         "clientAliases": [alias],
     }
@@ -234,7 +238,7 @@ def service_connect_configuration(
     }
     alias = client_alias(spec, ctx)
     if spec.port is not None and alias is not None:
-        config["services"] = [_connect_service(connect, spec.port, alias, ctx)]
+        config["services"] = [_connect_service(spec, connect, spec.port, alias, ctx)]
     if connect.logs is not None:
         logs = connect.logs
         config["logConfiguration"] = _awslogs(
@@ -328,7 +332,6 @@ def desired_service(
         "desiredCount": spec.count,
         "networkConfiguration": network_configuration(ctx),
         "deploymentConfiguration": deployment_configuration(spec),
-        "enableECSManagedTags": True,
         "propagateTags": "SERVICE",
         "serviceRegistries": registries,
         "serviceConnectConfiguration": service_connect_configuration(spec, ctx)
@@ -353,6 +356,9 @@ def create_service_request(
         "serviceName": ctx.service_name,
         "launchType": LAUNCH_TYPE,
         **desired,
+        # ECS's own task tags (cluster, service) on the services kopilot creates; an adopted
+        # service keeps its setting (changing it changes nothing until tasks are replaced).
+        "enableECSManagedTags": True,
         "clientToken": client_token,
     }
     # Off needs no saying at creation.

@@ -345,7 +345,6 @@ def test_observed_service_has_the_desired_shape_and_no_aws_extras() -> None:
             "minimumHealthyPercent": 100,
             "maximumPercent": 200,
         },
-        "enableECSManagedTags": True,
         "propagateTags": "SERVICE",
         "serviceRegistries": [{"registryArn": REGISTRY_ARN, "port": 8080}],
         "serviceConnectConfiguration": SERVER_CONNECT,

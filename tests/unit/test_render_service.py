@@ -604,6 +604,7 @@ def test_create_request_is_the_desired_service_plus_creation_only_fields() -> No
         "cluster",
         "serviceName",
         "launchType",
+        "enableECSManagedTags",  # kopilot's services only: an adopted one keeps its own
         "tags",
         "clientToken",
     }
