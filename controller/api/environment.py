@@ -57,6 +57,82 @@ class Network(Model):
     )
 
 
+# ACM certificate ARNs (Elastic Load Balancing Certificate.CertificateArn).
+CERTIFICATE_ARN_PATTERN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$"
+CIDR_PATTERN = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"
+# Elastic Load Balancing SslPolicy; the default is the one the ELB console proposes.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+class AccessLogs(Model):
+    """Access logs of a load balancer, to an S3 bucket whose policy lets ELB write."""
+
+    bucket: str = Field(
+        description="S3 bucket name.", pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+    )
+    prefix: str | None = Field(None, description="Key prefix.", max_length=1024)
+
+
+class LoadBalancer(Model):
+    """An Application Load Balancer of the environment, shared by its Load Balanced Web
+    Services (routed by path and host). Listens on 80; with certificates also on 443, and
+    80 then redirects to 443."""
+
+    __rules__ = (
+        Rule(
+            cel="!has(self.sslPolicy) || (has(self.certificates) && size(self.certificates) > 0)",
+            message="sslPolicy applies to HTTPS: give certificates, or remove sslPolicy",
+            check=lambda m: m.ssl_policy is None or bool(m.certificates),
+            field_path=".sslPolicy",
+        ),
+    )
+
+    certificates: list[Annotated[str, StringConstraints(pattern=CERTIFICATE_ARN_PATTERN)]] = Field(
+        default_factory=list,
+        description="ACM certificate ARNs for the HTTPS listener (the first is its "
+        "default); at most 26 (ELB: one default and 25 more per listener).",
+        max_length=26,
+    )
+    ssl_policy: str | None = Field(
+        None,
+        description=f"The HTTPS listener's security policy. Default: {DEFAULT_SSL_POLICY}.",
+        pattern=r"^ELBSecurityPolicy-[A-Za-z0-9-]+$",
+    )
+    idle_timeout: int = Field(
+        60, description="Idle timeout in seconds (ELB: 1-4000).", ge=1, le=4000
+    )
+    allowed_source_cidrs: list[Annotated[str, StringConstraints(pattern=CIDR_PATTERN)]] = Field(
+        default_factory=list,
+        description="Who may connect (IPv4 CIDRs). Default: everyone (0.0.0.0/0) for the "
+        "public load balancer, the VPC's CIDR for the private one.",
+        max_length=50,
+    )
+    subnets: list[SubnetId] = Field(
+        default_factory=list,
+        description="Its subnets, in at least two Availability Zones. Default: the "
+        "environment's subnets (spec.network.subnets, or the default VPC's, which are "
+        "public). A public load balancer needs public subnets.",
+        max_length=20,
+    )
+    access_logs: AccessLogs | None = Field(None, description=AccessLogs.__doc__)
+
+    @property
+    def https(self) -> bool:
+        return bool(self.certificates)
+
+
+class Http(Model):
+    """The environment's load balancers: made when given here, deleted (if kopilot's) when
+    removed."""
+
+    public: LoadBalancer | None = Field(
+        None, description="Internet-facing: " + (LoadBalancer.__doc__ or "")
+    )
+    private: LoadBalancer | None = Field(
+        None, description="Internal, for clients in the VPC: " + (LoadBalancer.__doc__ or "")
+    )
+
+
 class Cluster(Model):
     """The environment's ECS cluster."""
 
@@ -150,6 +226,7 @@ class EcsEnvironmentSpec(Model):
     service_connect: ServiceConnectDefaults = Field(
         default_factory=ServiceConnectDefaults, description=ServiceConnectDefaults.__doc__
     )
+    http: Http | None = Field(None, description=Http.__doc__)
     execution_role_arn: str | None = Field(
         None,
         description="Task execution role for the environment's services (pulls images, "
@@ -203,6 +280,25 @@ class NetworkStatus(StatusModel):
     assign_public_ip: bool = Field(False, description="Whether tasks get a public IP.")
 
 
+class LoadBalancerStatus(StatusModel):
+    """A load balancer kopilot made or adopted for the environment."""
+
+    arn: str | None = Field(None, description="The load balancer's ARN.")
+    dns_name: str | None = Field(None, description="Its DNS name.")
+    security_group_id: str | None = Field(None, description="Its security group (sg-...).")
+    http_listener_arn: str | None = Field(None, description="The listener on port 80.")
+    https_listener_arn: str | None = Field(
+        None, description="The listener on port 443 (with certificates)."
+    )
+
+
+class LoadBalancersStatus(StatusModel):
+    """The environment's load balancers (spec.http)."""
+
+    public: LoadBalancerStatus | None = Field(None, description="Internet-facing.")
+    private: LoadBalancerStatus | None = Field(None, description="Internal.")
+
+
 class EcsEnvironmentStatus(StatusModel):
     """What kopilot created and observed for the environment."""
 
@@ -214,4 +310,7 @@ class EcsEnvironmentStatus(StatusModel):
         None, description="COPILOT_SERVICE_DISCOVERY_ENDPOINT of the environment's tasks."
     )
     network: NetworkStatus | None = Field(None, description=NetworkStatus.__doc__)
+    load_balancers: LoadBalancersStatus | None = Field(
+        None, description=LoadBalancersStatus.__doc__
+    )
     planned_changes: list[str] | None = planned_changes_field()

@@ -10,16 +10,34 @@ from ..api.app import EcsAppSpec, app_name
 from ..api.environment import (
     EcsEnvironmentSpec,
     EcsEnvironmentStatus,
+    LoadBalancer,
+    LoadBalancersStatus,
     NamespaceStatus,
     NetworkStatus,
 )
 from ..aws import ec2
 from ..naming import Names
 from ..render.environment import ClusterWant, NamespaceWant, cluster_wanted, namespace_wanted
+from ..render.load_balancer import (
+    HTTPS_PORT,
+    KINDS,
+    Kind,
+    ListenerWant,
+    LoadBalancerWant,
+    listeners_wanted,
+    load_balancer_wanted,
+)
 from .engine import Context, Outcome
 from .errors import Terminal, Waiting
 from .lifecycle import ensure, remove
 from .resources.cluster import ClusterResource
+from .resources.load_balancer import (
+    ListenerResource,
+    LoadBalancerResource,
+    SecurityGroupResource,
+    keep,
+    recorded,
+)
 from .resources.namespace import NamespaceResource
 
 EnvContext = Context[EcsEnvironmentStatus]
@@ -64,7 +82,10 @@ class EnvironmentManager:
     kind = "EcsEnvironment"
     spec_model = EcsEnvironmentSpec
     status_model = EcsEnvironmentStatus
-    retained = "cluster and namespace left in AWS"
+    retained = "cluster, namespace and load balancers left in AWS"
+
+    def __init__(self) -> None:
+        self._vpc_cidrs: dict[tuple[str, str], str | None] = {}  # (Region, VPC) -> its CIDR
 
     def reconcile(self, ctx: EnvContext, spec: EcsEnvironmentSpec) -> Outcome:
         names, app_tags = environment_names(ctx, spec)
@@ -83,16 +104,101 @@ class EnvironmentManager:
             spec.adopt,
             tags,
         ).facts
+        serving = self._load_balancers(ctx, spec, names, tags, network)
         return Outcome(
             ready=True,
             reason="Available",
-            message=f"cluster {cluster['clusterName']} and namespace {namespace['Name']} are ready",
+            message=f"cluster {cluster['clusterName']} and namespace {namespace['Name']} are "
+            f"ready{''.join(f', {kind} load balancer {dns}' for kind, dns in serving)}",
             status=EcsEnvironmentStatus(
                 cluster_arn=cluster["clusterArn"],
                 service_discovery_endpoint=namespace["Name"],
                 network=network,
             ),
         )
+
+    # -- load balancers (spec.http) -----------------------------------------------------------
+
+    def _load_balancers(
+        self,
+        ctx: EnvContext,
+        spec: EcsEnvironmentSpec,
+        names: Names,
+        tags: dict[str, str],
+        network: NetworkStatus,
+    ) -> list[tuple[Kind, str]]:
+        """Each load balancer spec.http asks for, made or updated; one no longer asked for,
+        deleted (if kopilot's). Returns (kind, DNS name) of those serving."""
+        serving: list[tuple[Kind, str]] = []
+        for kind in KINDS:
+            asked: LoadBalancer | None = getattr(spec.http, kind) if spec.http else None
+            if asked is None:
+                self._remove_load_balancer(ctx, spec, kind)
+                continue
+            cidr = self._vpc_cidr(ctx, spec, str(network.vpc_id)) if kind == "private" else None
+            want = load_balancer_wanted(
+                asked, kind, names, str(network.vpc_id), tuple(network.subnets), cidr, tags
+            )
+            serving.append((kind, self._load_balancer(ctx, spec, want, tags)))
+        return serving
+
+    def _load_balancer(
+        self,
+        ctx: EnvContext,
+        spec: EcsEnvironmentSpec,
+        want: LoadBalancerWant,
+        tags: dict[str, str],
+    ) -> str:
+        ec2_client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+        elb = ctx.clients.client("elbv2", spec.region, spec.role_arn)
+        group = ensure(
+            ctx, SecurityGroupResource(ctx, ec2_client, want.kind), want, spec.adopt, tags
+        )
+        balancer = ensure(
+            ctx,
+            LoadBalancerResource(ctx, elb, want.kind, group.facts["GroupId"]),
+            want,
+            spec.adopt,
+            tags,
+        ).facts
+        listeners = ListenerResource(ctx, elb, want.kind, balancer["LoadBalancerArn"])
+        for listener in listeners_wanted(want):
+            ensure(ctx, listeners, listener, spec.adopt, tags)
+        if HTTPS_PORT not in want.ports and remove(ctx, listeners, ListenerWant(want, HTTPS_PORT)):
+            ctx.save(keep(want.kind, https_listener_arn=None))
+        state = (balancer.get("State") or {}).get("Code", "active")
+        if state == "provisioning" and not ctx.observing:
+            raise Waiting(
+                "ProvisioningLoadBalancer",
+                f"load balancer {want.name} is provisioning",
+                delay=5.0,
+            )
+        return str(balancer.get("DNSName", ""))
+
+    def _remove_load_balancer(self, ctx: EnvContext, spec: EcsEnvironmentSpec, kind: Kind) -> None:
+        """Listeners, then the load balancer, then its security group: only what status
+        recorded, and only if kopilot's (lifecycle.remove)."""
+        found = recorded(ctx, kind)
+        if not (found.arn or found.security_group_id) or ctx.observing:
+            return
+        elb = ctx.clients.client("elbv2", spec.region, spec.role_arn)
+        nothing = LoadBalancerWant(kind, "", "", (), (), (), "", 60, None)
+        if found.arn:
+            listeners = ListenerResource(ctx, elb, kind, found.arn)
+            for port in (HTTPS_PORT, 80):
+                remove(ctx, listeners, ListenerWant(nothing, port))
+            remove(ctx, LoadBalancerResource(ctx, elb, kind, ""), nothing)
+        if recorded(ctx, kind).security_group_id:
+            ec2_client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+            remove(ctx, SecurityGroupResource(ctx, ec2_client, kind), nothing)
+        ctx.save(EcsEnvironmentStatus(load_balancers=LoadBalancersStatus(**{kind: None})))
+
+    def _vpc_cidr(self, ctx: EnvContext, spec: EcsEnvironmentSpec, vpc_id: str) -> str | None:
+        key = (spec.region, vpc_id)
+        if key not in self._vpc_cidrs:
+            client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+            self._vpc_cidrs[key] = ec2.vpc_cidr(client, vpc_id)
+        return self._vpc_cidrs[key]
 
     def _network(self, ctx: EnvContext, spec: EcsEnvironmentSpec) -> NetworkStatus:
         if spec.network is not None:
@@ -132,6 +238,8 @@ class EnvironmentManager:
                 "be deleted first",
                 delay=5.0,
             )
+        for kind in KINDS:
+            self._remove_load_balancer(ctx, spec, kind)
         status = ctx.status
         # Reverse step order: the cluster (which names the namespace), then the namespace;
         # only what status recorded, and only if it is ours (lifecycle.remove).

@@ -17,7 +17,9 @@ from controller.naming import TAG_OWNER_UID
 from tests.deploy.manifests import POLICY, ROOT
 
 # Receivers of boto3 calls in controller/aws (the gateways' client parameters).
-CLIENTS = {"ecs": "ecs", "sd": "servicediscovery", "ec2": "ec2"}
+CLIENTS = {"ecs": "ecs", "sd": "servicediscovery", "ec2": "ec2", "elb": "elbv2"}
+# IAM's prefix where it is not boto3's service name.
+IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 # Permissions AWS checks on the caller beyond the operation itself.
 DEPENDENT = {
     # The role of an environment (spec.roleArn), assumed by botocore's refresher.
@@ -32,6 +34,8 @@ DEPENDENT = {
     "route53:ListHostedZonesByName": "CreatePrivateDnsNamespace",
     "ec2:DescribeRegions": "CreatePrivateDnsNamespace",
     "servicediscovery:TagResource": "tag-on-create of namespaces and services",
+    "ec2:CreateTags": "tag-on-create of security groups (TagSpecifications)",
+    "elasticloadbalancing:AddTags": "tag-on-create of load balancers and listeners",
 }
 
 
@@ -75,7 +79,7 @@ def called_actions() -> set[str]:
                 method = str(first.value)
             operation = _operations(service).get(method)
             assert operation, f"{path.name}: {method} is not a {service} operation"
-            found.add(f"{service}:{operation}")
+            found.add(f"{IAM_PREFIX.get(service, service)}:{operation}")
     return found
 
 
@@ -167,11 +171,26 @@ SERVICE = "arn:aws:ecs:us-east-1:123456789012:service/kudos-test/api"
 NAMESPACE = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-1"
 SD_SERVICE = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-1"
 ROLE = "arn:aws:iam::123456789012:role/kudos-task"
+LOAD_BALANCER = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/kudos-test-pub/1a2b"
+)
+LISTENER = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/kudos-test-pub/1a2b/3c4d"
+)
+SECURITY_GROUP = "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123"
 OWNED = (TAG_OWNER_UID,)
 
 
 @pytest.mark.parametrize(
-    "action", ["ecs:CreateCluster", "ecs:CreateService", "servicediscovery:CreateService"]
+    "action",
+    [
+        "ecs:CreateCluster",
+        "ecs:CreateService",
+        "servicediscovery:CreateService",
+        "ec2:CreateSecurityGroup",
+        "elasticloadbalancing:CreateLoadBalancer",
+        "elasticloadbalancing:CreateListener",
+    ],
 )
 def test_creates_must_carry_the_ownership_tag(action: str) -> None:
     assert allowed(action, request_tags=[TAG_OWNER_UID, "team"])
@@ -187,6 +206,12 @@ def test_creates_must_carry_the_ownership_tag(action: str) -> None:
         ("ecs:DeleteService", SERVICE),
         ("servicediscovery:DeleteNamespace", NAMESPACE),
         ("servicediscovery:DeleteService", SD_SERVICE),
+        ("ec2:AuthorizeSecurityGroupIngress", SECURITY_GROUP),
+        ("ec2:DeleteSecurityGroup", SECURITY_GROUP),
+        ("elasticloadbalancing:DeleteLoadBalancer", LOAD_BALANCER),
+        ("elasticloadbalancing:ModifyLoadBalancerAttributes", LOAD_BALANCER),
+        ("elasticloadbalancing:ModifyListener", LISTENER),
+        ("elasticloadbalancing:DeleteListener", LISTENER),
     ],
 )
 def test_changes_are_for_owned_resources_only(action: str, resource: str) -> None:

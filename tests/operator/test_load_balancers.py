@@ -1,0 +1,110 @@
+"""An environment's load balancers (spec.http): made when asked for, with their security group
+and listeners; changed in place; deleted when removed from the spec, in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Kube, Kubectl
+from tests.fixtures_aws import LocalAws
+from tests.operator.objects import app, apply, condition, env, get, wait_ready
+from tests.operator_process import OperatorProcess, eventually
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.aws]
+
+
+
+def _balancers(aws: LocalAws) -> dict[str, dict[str, Any]]:
+    found = aws.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    return {lb["LoadBalancerName"]: lb for lb in found}
+
+
+def _listeners(aws: LocalAws, arn: str) -> dict[int, dict[str, Any]]:
+    found = aws.client("elbv2").describe_listeners(LoadBalancerArn=arn)["Listeners"]
+    return {listener["Port"]: listener for listener in found}
+
+
+def _ingress(aws: LocalAws, group_id: str) -> set[tuple[int, str]]:
+    group = aws.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    return {
+        (p["FromPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p.get("IpRanges", [])
+    }
+
+
+def test_a_public_load_balancer_with_http_then_https_then_none(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(kubectl, namespace, app(), env(http={"public": {}}))
+    operator.start()
+    ready = wait_ready(kube, namespace, "ecsenvironments", "test", timeout=90)
+    public = ready["status"]["loadBalancers"]["public"]
+    balancer = _balancers(aws)["kudos-test-pub"]
+    assert balancer["Scheme"] == "internet-facing"
+    assert public["arn"] == balancer["LoadBalancerArn"]
+    assert public["dnsName"] == balancer["DNSName"]
+    assert public["dnsName"] in condition(ready)["message"]
+    assert balancer["SecurityGroups"] == [public["securityGroupId"]]
+    assert _ingress(aws, public["securityGroupId"]) == {(80, "0.0.0.0/0")}
+    http = _listeners(aws, public["arn"])
+    assert set(http) == {80}
+    assert http[80]["DefaultActions"][0]["Type"] == "fixed-response"
+    tags = aws.client("elbv2").describe_tags(ResourceArns=[public["arn"]])["TagDescriptions"]
+    assert {"Key": "copilot-environment", "Value": "test"} in tags[0]["Tags"]
+
+    # Certificates: 443 serves, 80 redirects, the group lets 443 in.
+    certificate = aws.client("acm").request_certificate(DomainName="kudos.example.com")[
+        "CertificateArn"
+    ]
+    apply(kubectl, namespace, env(http={"public": {"certificates": [certificate]}}))
+    eventually(
+        lambda: _listeners(aws, public["arn"]),
+        lambda found: (
+            set(found) == {80, 443} and found[80]["DefaultActions"][0]["Type"] == "redirect"
+        ),
+        timeout=60,
+    )
+    https = _listeners(aws, public["arn"])[443]
+    assert https["Certificates"][0]["CertificateArn"] == certificate
+    assert https["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert _ingress(aws, public["securityGroupId"]) == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
+    assert eventually(
+        lambda: get(kube, namespace, "ecsenvironments", "test"),
+        lambda o: o is not None and o["status"]["loadBalancers"]["public"].get("httpsListenerArn"),
+        timeout=30,
+    )
+
+    # Removed from the spec: listeners, load balancer and its group go.
+    apply(kubectl, namespace, env())
+    eventually(lambda: _balancers(aws), lambda found: "kudos-test-pub" not in found, timeout=60)
+    gone = eventually(
+        lambda: get(kube, namespace, "ecsenvironments", "test"),
+        lambda o: o is not None and not (o["status"].get("loadBalancers") or {}).get("public"),
+        timeout=60,
+    )
+    assert condition(gone)["status"] == "True"
+    groups = aws.client("ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["kudos-test-pub-lb"]}]
+    )["SecurityGroups"]
+    assert groups == []
+
+
+def test_a_private_load_balancer_lets_in_the_vpc_only_and_goes_with_its_environment(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(kubectl, namespace, app(), env(http={"private": {"idleTimeout": 120}}))
+    operator.start()
+    ready = wait_ready(kube, namespace, "ecsenvironments", "test", timeout=90)
+    private = ready["status"]["loadBalancers"]["private"]
+    balancer = _balancers(aws)["kudos-test-int"]
+    assert balancer["Scheme"] == "internal"
+    vpc = aws.client("ec2").describe_vpcs(VpcIds=[balancer["VpcId"]])["Vpcs"][0]
+    assert _ingress(aws, private["securityGroupId"]) == {(80, vpc["CidrBlock"])}
+    attributes = aws.client("elbv2").describe_load_balancer_attributes(
+        LoadBalancerArn=private["arn"]
+    )["Attributes"]
+    assert {"Key": "idle_timeout.timeout_seconds", "Value": "120"} in attributes
+
+    kubectl("delete", "ecsenvironment", "test", "-n", namespace, "--wait=true", check=True)
+    assert "kudos-test-int" not in _balancers(aws)
