@@ -99,3 +99,39 @@ def create_web(aws: LocalAws, ecs: Any, **request: Any) -> dict[str, Any]:
         **{**defaults, "networkConfiguration": network(aws), **request}
     )["service"]
     return created
+
+
+def application_load_balancer(aws: LocalAws, name: str = "web") -> str:
+    """An internet-facing Application Load Balancer in two default subnets; its ARN."""
+    _, subnets = default_network(aws)
+    arn: str = aws.client("elbv2").create_load_balancer(Name=name, Subnets=subnets[:2])[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    return arn
+
+
+def target_group(
+    aws: LocalAws, name: str = "web", *, target_type: str = "ip", port: int = 8080, **request: Any
+) -> str:
+    """An HTTP target group in the default VPC (ip targets, as awsvpc tasks need); its ARN."""
+    vpc, _ = default_network(aws)
+    arn: str = aws.client("elbv2").create_target_group(
+        Name=name, Protocol="HTTP", Port=port, VpcId=vpc, TargetType=target_type, **request
+    )["TargetGroups"][0]["TargetGroupArn"]
+    return arn
+
+
+def forward(target_group_arn: str) -> list[dict[str, Any]]:
+    """The actions of a rule or listener that forward everything to one target group."""
+    return [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+
+
+def http_listener(aws: LocalAws, load_balancer_arn: str, target_group_arn: str) -> str:
+    """An HTTP listener on port 80 forwarding to the target group; its ARN."""
+    arn: str = aws.client("elbv2").create_listener(
+        LoadBalancerArn=load_balancer_arn,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=forward(target_group_arn),
+    )["Listeners"][0]["ListenerArn"]
+    return arn

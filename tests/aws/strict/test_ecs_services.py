@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.aws.builders import http_namespace, register_web
+from tests.aws.builders import (
+    application_load_balancer,
+    http_listener,
+    http_namespace,
+    register_web,
+    target_group,
+)
 from tests.aws.strict.refusals import (
     cluster_and_network,
     default_network,
@@ -337,3 +343,103 @@ def test_service_connect_access_logs_need_a_log_configuration(aws: LocalAws) -> 
         },
     }
     assert _create(aws, serviceConnectConfiguration={**config, "logConfiguration": logs})
+
+
+# -- load balancers ----------------------------------------------------------------------------
+
+
+def _balanced(aws: LocalAws, name: str = "web", *, target_type: str = "ip") -> str:
+    """A target group that an Application Load Balancer's listener forwards to; its ARN."""
+    group = target_group(aws, name, target_type=target_type)
+    http_listener(aws, application_load_balancer(aws, f"{name}-lb"), group)
+    return group
+
+
+def _load_balancer(group: str, container: str | None = "app", port: int = 8080) -> dict[str, Any]:
+    entry: dict[str, Any] = {"targetGroupArn": group, "containerPort": port}
+    if container is not None:
+        entry["containerName"] = container
+    return entry
+
+
+def test_an_awsvpc_service_needs_an_ip_target_group(aws: LocalAws) -> None:
+    instances = _balanced(aws, "instances", target_type="instance")
+    error = refusal(lambda: _create(aws, loadBalancers=[_load_balancer(instances)]))
+    assert error == {
+        "Code": "InvalidParameterException",
+        "Message": f"The provided target group {instances} has target type instance, which is "
+        "incompatible with the awsvpc network mode specified in the task definition.",
+    }
+
+    ips = _balanced(aws, "ips")
+    created = _create(aws, loadBalancers=[_load_balancer(ips)])
+    assert created["loadBalancers"] == [_load_balancer(ips)]
+
+
+def test_a_target_group_needs_a_load_balancer(aws: LocalAws) -> None:
+    group = target_group(aws)
+    error = refusal(lambda: _create(aws, loadBalancers=[_load_balancer(group)]))
+    assert error == {
+        "Code": "InvalidParameterException",
+        "Message": f"The target group with targetGroupArn {group} does not have an associated "
+        "load balancer.",
+    }
+
+    http_listener(aws, application_load_balancer(aws), group)
+    assert _create(aws, loadBalancers=[_load_balancer(group)])["loadBalancers"]
+
+
+def _register_port(ecs: Any, port: int) -> str:
+    """Revision of register_web's family `web` whose container `app` listens on `port`."""
+    arn: str = ecs.register_task_definition(
+        family="web",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {"name": "app", "image": "nginx:1", "portMappings": [{"containerPort": port}]}
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def test_a_load_balancer_names_a_container_and_its_port(aws: LocalAws) -> None:
+    group = _balanced(aws)
+    for entry, message in (
+        (_load_balancer(group, "web"), "The container web does not exist in the task definition."),
+        (
+            _load_balancer(group, port=80),
+            "The container app did not have a container port 80 defined.",
+        ),
+        (_load_balancer(group, None), "Container Name can not be blank."),
+    ):
+        error = refusal(partial(_create, aws, loadBalancers=[entry]))
+        assert error == {"Code": "InvalidParameterException", "Message": message}
+
+    _create(aws, loadBalancers=[_load_balancer(group)])
+    ecs = aws.client("ecs", max_attempts=1)
+    update = partial(ecs.update_service, cluster="kudos-test", service="api")
+    # A new task definition is checked against the service's load balancers...
+    moved = _register_port(ecs, 9090)
+    error = refusal(partial(update, taskDefinition=moved))
+    assert error["Message"] == "The container app did not have a container port 8080 defined."
+    # ...or the ones the update gives, which UpdateService applies in a new deployment.
+    updated = update(taskDefinition=moved, loadBalancers=[_load_balancer(group, port=9090)])
+    assert updated["service"]["loadBalancers"] == [_load_balancer(group, port=9090)]
+    primary = next(d for d in updated["service"]["deployments"] if d["status"] == "PRIMARY")
+    assert primary["taskDefinition"] == moved
+    assert update(loadBalancers=[])["service"]["loadBalancers"] == []
+
+
+def test_a_health_check_grace_period_needs_no_load_balancer(aws: LocalAws) -> None:
+    """CreateService.healthCheckGracePeriodSeconds: "If you do not use any of the health
+    checks, then healthCheckGracePeriodSeconds is unused": accepted and kept, not refused."""
+    created = _create(aws, healthCheckGracePeriodSeconds=60)
+    assert "loadBalancers" not in created or created["loadBalancers"] == []
+    assert created["healthCheckGracePeriodSeconds"] == 60
+    ecs = aws.client("ecs", max_attempts=1)
+    updated = ecs.update_service(
+        cluster="kudos-test", service="api", healthCheckGracePeriodSeconds=30
+    )["service"]
+    assert updated["healthCheckGracePeriodSeconds"] == 30

@@ -113,7 +113,7 @@ def test_fargate_refuses_other_task_sizes(aws: LocalAws, cpu: str, memory: str) 
     assert _register(aws, cpu="1 vCPU", memory="4 GB")["memory"] == "4096"
 
 
-@pytest.mark.parametrize("name", ["-starts-with-hyphen", "dot.ted", "sp ace", "x" * 65])
+@pytest.mark.parametrize("name", ["-starts-with-hyphen", "Upper", "dot.ted", "x" * 65])
 def test_port_mapping_names_follow_the_documented_format(aws: LocalAws, name: str) -> None:
     containers = [_container(portMappings=[{"containerPort": 80, "name": name}])]
     error = _refusal(aws, containerDefinitions=containers)
@@ -122,8 +122,8 @@ def test_port_mapping_names_follow_the_documented_format(aws: LocalAws, name: st
 
     containers = [_container(portMappings=[{"containerPort": 80, "name": "_web-80"}])]
     assert _register(aws, containerDefinitions=containers)["containerDefinitions"]
-    # Copilot's name for every Service Connect port, which ECS takes.
-    containers = [_container(portMappings=[{"containerPort": 80, "name": "TargetPort"}])]
+    # Copilot's name for every Service Connect port.
+    containers = [_container(portMappings=[{"containerPort": 80, "name": "target"}])]
     assert _register(aws, containerDefinitions=containers)["containerDefinitions"]
 
 

@@ -1,4 +1,5 @@
-"""kopilot's extensions to moto: ECS and Cloud Map as the AWS API references describe them.
+"""kopilot's extensions to moto: ECS, Cloud Map and Elastic Load Balancing v2 as the AWS API
+references describe them.
 
 `apply()` installs them on moto's classes in this process (the emulator's); `tick()` moves
 time-based state (rollouts, draining, Cloud Map operations) along before each request.
@@ -13,7 +14,7 @@ from moto.core.utils import unix_time, utcnow
 from moto.ecs.models import ecs_backends
 from moto.servicediscovery.models import servicediscovery_backends
 
-from . import cloudmap, ecs_clusters, ecs_services, ecs_task_definitions
+from . import cloudmap, ecs_clusters, ecs_services, ecs_task_definitions, elbv2
 
 _applied = False
 
@@ -26,6 +27,7 @@ def apply() -> None:
     ecs_clusters.apply()
     ecs_services.apply()
     ecs_task_definitions.apply()
+    elbv2.apply()
     _applied = True
 
 

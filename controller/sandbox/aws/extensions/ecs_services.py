@@ -395,6 +395,8 @@ def update_service(backend: Backend, params: dict[str, Any]) -> Service:
     desiredCount alone does not. UpdateService.serviceRegistries: "You can remove existing
     serviceRegistries by passing an empty list"; ServiceRegistry: "When you add, update, or
     remove the service registries configuration, Amazon ECS starts a new deployment."
+    UpdateService.loadBalancers, likewise: "You can remove existing loadBalancers by passing
+    an empty list. This parameter triggers a new service deployment."
     """
     cluster = backend._get_cluster(params.get("cluster") or "default")
     service = backend._get_service(cluster.name, params["service"])
@@ -414,6 +416,7 @@ def update_service(backend: Backend, params: dict[str, Any]) -> Service:
         )
     network = params.get("networkConfiguration")
     registries = params.get("serviceRegistries")
+    balancers = params.get("loadBalancers")
     new_deployment = primary is not None and (
         td_arn != primary["taskDefinition"]
         or bool(params.get("forceNewDeployment"))
@@ -421,6 +424,7 @@ def update_service(backend: Backend, params: dict[str, Any]) -> Service:
         or (network is not None and network != service.network_configuration)
         or ("platformVersion" in params and params["platformVersion"] != service.platform_version)
         or (registries is not None and registries != service.service_registries)
+        or (balancers is not None and balancers != service.load_balancers)
     )
     if network is not None:
         service.network_configuration = service._validate_network(network)
@@ -428,6 +432,8 @@ def update_service(backend: Backend, params: dict[str, Any]) -> Service:
         service.platform_version = params["platformVersion"]
     if registries is not None:
         service.service_registries = registries
+    if balancers is not None:
+        service.load_balancers = balancers
     if params.get("desiredCount") is not None:
         _set_desired_count(service, params["desiredCount"])
     _keep_fields(service, params)

@@ -11,7 +11,7 @@ The rules live by service in the modules below; importing this package registers
 
 from __future__ import annotations
 
-from . import cloudmap, ec2, ecs_clusters, ecs_services, ecs_task_definitions, tags
+from . import cloudmap, ec2, ecs_clusters, ecs_services, ecs_task_definitions, elbv2, tags
 from .rules import RULES, Refusal, Request, Rule, check, rules_markdown, validate
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ecs_clusters",
     "ecs_services",
     "ecs_task_definitions",
+    "elbv2",
     "rules_markdown",
     "tags",
     "validate",

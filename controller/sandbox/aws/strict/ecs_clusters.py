@@ -81,25 +81,21 @@ def _default_namespace(request: Request) -> str | None:
 
 
 # DescribeClusters.clusters: "A list of up to 100 cluster names or full cluster Amazon
-# Resource Name (ARN) entries." DescribeServices.services: "You may specify up to 10
-# services to describe in a single operation."
-DESCRIBE_AT_MOST = {
-    "ecs:DescribeClusters": ("clusters", 100),
-    "ecs:DescribeServices": ("services", 10),
-}
+# Resource Name (ARN) entries." (DescribeServices' 10 is moto's own check.)
+DESCRIBE_AT_MOST = {"ecs:DescribeClusters": ("clusters", 100)}
 
 
 @rule(
     "ecs.describe-batch-size",
     operations=tuple(DESCRIBE_AT_MOST),
     code="InvalidParameterException",
-    summary="DescribeClusters takes up to 100 clusters, DescribeServices up to 10 services.",
-    source=f"{API}/API_DescribeServices.html#ECS-DescribeServices-request-services",
-    test=f"{TESTS}::test_describe_calls_take_at_most_100_clusters_and_10_services",
+    summary="DescribeClusters takes up to 100 clusters.",
+    source=f"{API}/API_DescribeClusters.html#ECS-DescribeClusters-request-clusters",
+    test=f"{TESTS}::test_describe_clusters_takes_at_most_100",
 )
 def _describe_batch_size(request: Request) -> str | None:
     field, most = DESCRIBE_AT_MOST[request.call.name]
     given = request.get(field) or []
     if len(given) > most:
-        return f"{field[0].upper()}{field[1:]} cannot have more than {most} elements"
+        return f"cluster names can have at most {most} items."
     return None

@@ -434,3 +434,112 @@ def _connect_access_logs(request: Request) -> str | None:
         "To enable access logs, you must also specify a logConfiguration in the "
         "serviceConnectConfiguration."
     )
+
+
+# -- load balancers ----------------------------------------------------------------------------
+
+
+def _load_balancers(request: Request) -> list[dict[str, Any]]:
+    """The `loadBalancers` the service will have: the request's, or (an update to a new task
+    definition without them) the service's own, which ECS rechecks against that definition."""
+    given = request.get("loadBalancers")
+    if (
+        given is None
+        and request.call.operation == "UpdateService"
+        and request.get("taskDefinition")
+    ):
+        given = getattr(_service(request), "load_balancers", None)
+    return [entry for entry in given or [] if isinstance(entry, dict)]
+
+
+def _target_groups(request: Request) -> list[tuple[str, Any]]:
+    """(ARN, moto's target group) of each load balancer entry whose target group exists (an
+    unknown ARN is not checked here)."""
+    found = []
+    for entry in _load_balancers(request):
+        arn = entry.get("targetGroupArn")
+        group = request.elbv2.target_groups.get(arn) if isinstance(arn, str) else None
+        if group is not None:
+            found.append((str(arn), group))
+    return found
+
+
+@rule(
+    "ecs.load-balancer-target-type",
+    operations=CREATE_UPDATE,
+    code="InvalidParameterException",
+    summary="With the awsvpc network mode, a load balancer's target group has the `ip` target "
+    "type (tasks have network interfaces, not instances).",
+    source=f"{API}/API_LoadBalancer.html#ECS-Type-LoadBalancer-targetGroupArn",
+    test=f"{TESTS}::test_an_awsvpc_service_needs_an_ip_target_group",
+)
+def _load_balancer_target_type(request: Request) -> str | None:
+    targets = _target_groups(request)
+    if not targets:
+        return None
+    definition = task_definition(request)
+    if definition is None or definition.network_mode != "awsvpc":
+        return None
+    for arn, group in targets:
+        if group.target_type != "ip":
+            return (
+                f"The provided target group {arn} has target type {group.target_type}, which "
+                "is incompatible with the awsvpc network mode specified in the task definition."
+            )
+    return None
+
+
+@rule(
+    "ecs.load-balancer-associated",
+    operations=CREATE_UPDATE,
+    code="InvalidParameterException",
+    summary="A load balancer's target group is associated with a load balancer: a listener "
+    "or a listener rule forwards to it.",
+    source=f"{API}/API_LoadBalancer.html",
+    test=f"{TESTS}::test_a_target_group_needs_a_load_balancer",
+)
+def _load_balancer_associated(request: Request) -> str | None:
+    # Imported here: the ELB rules register after the ECS ones (the rules table's order).
+    from .elbv2 import listeners_using
+
+    for arn, _ in _target_groups(request):
+        if not listeners_using(request.elbv2, arn):
+            return (
+                f"The target group with targetGroupArn {arn} does not have an associated load "
+                "balancer."
+            )
+    return None
+
+
+@rule(
+    "ecs.load-balancer-container",
+    operations=CREATE_UPDATE,
+    code="InvalidParameterException",
+    summary="A load balancer's `containerName` and `containerPort` name a container of the "
+    "task definition and a `containerPort` of its port mappings (an update to a new task "
+    "definition rechecks the service's load balancers).",
+    source=f"{API}/API_LoadBalancer.html#ECS-Type-LoadBalancer-containerPort",
+    test=f"{TESTS}::test_a_load_balancer_names_a_container_and_its_port",
+)
+def _load_balancer_container(request: Request) -> str | None:
+    entries = _load_balancers(request)
+    if not entries:
+        return None
+    definition = task_definition(request)
+    if definition is None:
+        return None
+    containers = {
+        container.get("name"): container
+        for container in getattr(definition, "container_definitions", None) or []
+    }
+    for entry in entries:
+        name = entry.get("containerName")
+        if not name:
+            return "Container Name can not be blank."
+        if name not in containers:
+            return f"The container {name} does not exist in the task definition."
+        port = entry.get("containerPort")
+        ports = {m.get("containerPort") for m in containers[name].get("portMappings") or []}
+        if port not in ports:
+            return f"The container {name} did not have a container port {port} defined."
+    return None

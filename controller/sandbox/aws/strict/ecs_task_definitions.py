@@ -20,10 +20,8 @@ CLIENT = "ClientException"
 NAME_MAX = 255
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 # PortMapping.name: "up to 64 characters ... lowercase letters, numbers, underscores (_), and
-# hyphens (-). The name can't start with a hyphen." ECS takes upper-case letters too: every
-# Service Connect service Copilot deployed names its port `TargetPort` (Copilot's
-# workload-container.yml template), so refusing them would refuse what runs in AWS.
-_PORT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+# hyphens (-). The name can't start with a hyphen."
+_PORT_NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,63}")
 # PortMapping.appProtocol (ApplicationProtocol).
 APP_PROTOCOLS = ("http", "http2", "grpc")
 # HealthCheck: the range each setting allows, in seconds (retries: a count).
@@ -172,8 +170,8 @@ def _fargate_task_size(request: Request) -> str | None:
     "ecs.port-mapping-name",
     operations=REGISTER,
     code=CLIENT,
-    summary="A port mapping name is up to 64 letters, numbers, underscores and hyphens, not "
-    "starting with a hyphen (the reference says lowercase; ECS takes Copilot's TargetPort).",
+    summary="A port mapping name is up to 64 lowercase letters, numbers, underscores and "
+    "hyphens, not starting with a hyphen.",
     source=f"{API}/API_PortMapping.html#ECS-Type-PortMapping-name",
     test=f"{TESTS}::test_port_mapping_names_follow_the_documented_format",
 )
@@ -183,7 +181,8 @@ def _port_mapping_name(request: Request) -> str | None:
         if name is not None and not _PORT_NAME.fullmatch(str(name)):
             return (
                 f"Invalid 'name' setting for port mapping in container '{container}': up to 64 "
-                "letters, numbers, underscores and hyphens, not starting with a hyphen."
+                "lowercase letters, numbers, underscores and hyphens, not starting with a "
+                "hyphen."
             )
     return None
 

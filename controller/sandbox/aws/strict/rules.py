@@ -56,7 +56,8 @@ class Request:
     @classmethod
     def from_body(cls, call: AwsCall, body: bytes, account_id: str) -> Request:
         """JSON protocols carry a JSON object; the query protocol a form (EC2: flattened
-        names such as Filter.1.Name, kept as they are)."""
+        names such as Filter.1.Name, kept as they are; blank values kept: an empty string,
+        or an empty list, was sent)."""
         params: dict[str, Any]
         if call.protocol in ("json", "rest-json"):
             try:
@@ -65,7 +66,12 @@ class Request:
                 loaded = {}
             params = loaded if isinstance(loaded, dict) else {}
         else:
-            params = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            params = {
+                k: v[0]
+                for k, v in parse_qs(
+                    body.decode("utf-8", "replace"), keep_blank_values=True
+                ).items()
+            }
         return cls(call, params, account_id)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -88,9 +94,31 @@ class Request:
 
         return servicediscovery_backends[self.account_id][self.call.region]
 
+    @cached_property
+    def elbv2(self) -> Any:
+        """moto's Elastic Load Balancing v2 backend of this account and Region."""
+        from moto.elbv2.models import elbv2_backends
+
+        return elbv2_backends[self.account_id][self.call.region]
+
+    @cached_property
+    def ec2(self) -> Any:
+        """moto's EC2 backend of this account and Region."""
+        from moto.ec2.models import ec2_backends
+
+        return ec2_backends[self.account_id][self.call.region]
+
+    @cached_property
+    def form(self) -> dict[str, Any]:
+        """The parameters as the structure they serialize: a query-protocol request's
+        flattened names (Conditions.member.1.Values.member.2, EC2's IpPermissions.1.Groups.1)
+        nested into objects and lists, its values still strings; a JSON request's as sent."""
+        return unflatten(self.params) if self.call.protocol == "query" else self.params
+
     def get(self, *path: str | int) -> Any:
-        """The parameter at `path` ("serviceConnectConfiguration", "services", 0), or None."""
-        node: Any = self.params
+        """The parameter at `path` ("serviceConnectConfiguration", "services", 0), or None;
+        for the query protocol, in `form`'s structure ("Conditions", 0, "Field")."""
+        node: Any = self.form
         for key in path:
             if isinstance(key, int):
                 if not isinstance(node, list) or not -len(node) <= key < len(node):
@@ -103,6 +131,33 @@ class Request:
             if node is None:
                 return None
         return node
+
+
+def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+    """The query protocol's flattened parameters as nested objects and lists: the ".member."
+    of list items (ELB) is dropped, and numbered keys (from 1, in order) make a list."""
+    root: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = [part for part in key.split(".") if part != "member"]
+        node: Any = root
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                # An empty list travels as "Name=" and its items would not follow it.
+                child = node[part] = {}
+            node = child
+        if not isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]] = value
+    nested: dict[str, Any] = _listed(root)
+    return nested
+
+
+def _listed(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(key.isdigit() for key in node):
+        return [_listed(node[key]) for key in sorted(node, key=int)]
+    return {key: _listed(value) for key, value in node.items()}
 
 
 RULES: list[Rule] = []
