@@ -278,6 +278,11 @@ class NetworkStatus(StatusModel):
     subnets: list[SubnetId] = Field(default_factory=list, description="Subnet ids.")
     security_groups: list[str] = Field(default_factory=list, description="Security group ids.")
     assign_public_ip: bool = Field(False, description="Whether tasks get a public IP.")
+    default_security_group_id: str | None = Field(
+        None,
+        description="The VPC's default security group, which tasks use when securityGroups "
+        "is empty; named explicitly beside a load balancer's targets group.",
+    )
 
 
 class LoadBalancerStatus(StatusModel):
@@ -286,6 +291,10 @@ class LoadBalancerStatus(StatusModel):
     arn: str | None = Field(None, description="The load balancer's ARN.")
     dns_name: str | None = Field(None, description="Its DNS name.")
     security_group_id: str | None = Field(None, description="Its security group (sg-...).")
+    targets_security_group_id: str | None = Field(
+        None,
+        description="The security group its services' tasks join: it lets the load balancer in.",
+    )
     http_listener_arn: str | None = Field(None, description="The listener on port 80.")
     https_listener_arn: str | None = Field(
         None, description="The listener on port 443 (with certificates)."

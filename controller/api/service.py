@@ -252,6 +252,93 @@ class HealthCheck(Model):
     )
 
 
+class TargetHealthCheck(Model):
+    """How the load balancer checks a task (target group health check). Copilot's
+    defaults."""
+
+    path: str = Field(
+        "/", description="HTTP path of the check.", pattern=r"^/\S*$", max_length=1024
+    )
+    port: int | None = Field(
+        None, description="Port of the check. Default: the target port.", ge=1, le=65535
+    )
+    success_codes: str = Field(
+        "200",
+        description='HTTP codes that mean healthy: "200", "200,202" or "200-299".',
+        pattern=r"^[1-5][0-9]{2}([,-][1-5][0-9]{2})*$",
+    )
+    healthy_threshold: int = Field(2, description="Successes to be healthy (2-10).", ge=2, le=10)
+    unhealthy_threshold: int = Field(2, description="Failures to be unhealthy (2-10).", ge=2, le=10)
+    interval: int = Field(10, description="Seconds between checks (5-300).", ge=5, le=300)
+    timeout: int = Field(5, description="Seconds before a check fails (2-120).", ge=2, le=120)
+    grace_period: int = Field(
+        60,
+        description="Seconds ECS ignores failed load balancer checks of a new task "
+        "(healthCheckGracePeriodSeconds).",
+        ge=0,
+        le=2147483647,
+    )
+
+
+class ServiceHttp(Model):
+    """Route requests from the environment's load balancer to this service (Copilot's Load
+    Balanced Web Service): a target group of its tasks and a listener rule."""
+
+    __rules__ = (
+        Rule(
+            cel="!has(self.healthCheck) || self.healthCheck.timeout < self.healthCheck.interval",
+            message="healthCheck.timeout must be less than healthCheck.interval",
+            check=lambda m: m.health_check.timeout < m.health_check.interval,
+            field_path=".healthCheck.timeout",
+        ),
+        Rule(
+            cel="(has(self.alias) ? size(self.alias) : 0) + "
+            "(has(self.allowedSourceIps) ? size(self.allowedSourceIps) : 0) <= 3",
+            message="a listener rule takes 5 condition values: the path's two (/api and "
+            "/api/*) and at most 3 more between alias and allowedSourceIps",
+            check=lambda m: len(m.alias) + len(m.allowed_source_ips) <= 3,
+            field_path=".alias",
+        ),
+    )
+
+    path: str = Field(
+        "/",
+        description='The path prefix routed here: "/" (everything), or e.g. "api" or "/api" '
+        "(/api and /api/*). More specific paths win.",
+        pattern=r"^/?[A-Za-z0-9_.~!$&'()*+,;=:@%/-]*$",
+        max_length=120,
+    )
+    alias: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9*?.-]{1,128}$")]] = Field(
+        default_factory=list,
+        description="Host names routed here (host-header); none: any host.",
+        max_length=4,
+    )
+    public: bool = Field(
+        True, description="The environment's public load balancer (true) or its private one."
+    )
+    target_port: int | None = Field(
+        None, description="The container port requests go to. Default: spec.port.", ge=1, le=65535
+    )
+    health_check: TargetHealthCheck = Field(
+        default_factory=TargetHealthCheck, description=TargetHealthCheck.__doc__
+    )
+    deregistration_delay: int = Field(
+        60,
+        description="Seconds a stopping task keeps serving open requests (0-3600).",
+        ge=0,
+        le=3600,
+    )
+    stickiness: bool = Field(False, description="Send a client to the same task (a cookie).")
+    allowed_source_ips: list[
+        Annotated[str, StringConstraints(pattern=r"^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$")]
+    ] = Field(
+        default_factory=list,
+        description="Only these client CIDRs are routed here (source-ip); none: everyone the "
+        "load balancer lets in.",
+        max_length=4,
+    )
+
+
 class Deployment(Model):
     """How ECS rolls out a change."""
 
@@ -383,6 +470,12 @@ class EcsServiceSpec(Model):
         immutable_rule("environment", "the ECS service lives in that environment's cluster"),
         immutable_rule("name", "it names the ECS service, its family and its endpoints"),
         immutable_rule("ecsServiceName", "it names the ECS service kopilot runs"),
+        Rule(
+            cel="!has(self.http) || has(self.port) || has(self.http.targetPort)",
+            message="http routes requests to a container port: set port (or http.targetPort)",
+            check=lambda m: m.http is None or m.port is not None or m.http.target_port is not None,
+            field_path=".http",
+        ),
     )
 
     app: str = Field(
@@ -412,9 +505,9 @@ class EcsServiceSpec(Model):
     port_name: str | None = Field(
         None,
         description="The name of the port mapping, which Service Connect refers to. "
-        "Default: {svc}-{port}. An adopted Copilot service keeps Copilot's TargetPort "
+        "Default: {svc}-{port}. An adopted Copilot service keeps Copilot's `target` "
         "(kopilot import sets it), since a new name means a new revision and deployment.",
-        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$",
+        pattern=r"^[a-z0-9_][a-z0-9_-]{0,63}$",
     )
     image: str = Field(
         description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27.",
@@ -480,6 +573,7 @@ class EcsServiceSpec(Model):
         max_length=2048,
     )
     logging: Logging = Field(default_factory=Logging, description=Logging.__doc__)
+    http: ServiceHttp | None = Field(None, description=ServiceHttp.__doc__)
     network: ServiceNetwork = Field(
         default_factory=ServiceNetwork, description=ServiceNetwork.__doc__
     )
@@ -515,6 +609,11 @@ class Endpoints(StatusModel):
     service_discovery: str | None = Field(
         None, description="Service Discovery host:port, e.g. api.test.kudos.local:8080."
     )
+    http: str | None = Field(
+        None,
+        description="The load balancer's URL of the service (spec.http), e.g. "
+        "https://kudos.example.com/api.",
+    )
 
 
 class Rollout(StatusModel):
@@ -537,6 +636,15 @@ class ServiceConnectStatus(StatusModel):
     namespace: str | None = Field(None, description="Cloud Map namespace ARN.")
     discovery_name: str | None = Field(None, description="Discovery name of the endpoint.")
     discovery_arn: str | None = Field(None, description="Cloud Map service ECS created for it.")
+
+
+class HttpStatus(StatusModel):
+    """The service's routing from its environment's load balancer (spec.http)."""
+
+    target_group_arn: str | None = Field(None, description="Its target group.")
+    rule_arn: str | None = Field(None, description="Its rule on the listener.")
+    rule_priority: int | None = Field(None, description="The rule's priority.")
+    listener_arn: str | None = Field(None, description="The listener the rule is on.")
 
 
 class EcsServiceStatus(StatusModel):
@@ -564,6 +672,7 @@ class EcsServiceStatus(StatusModel):
     service_discovery_arn: str | None = Field(
         None, description="The Service Discovery Cloud Map service ({svc})."
     )
+    http: HttpStatus | None = Field(None, description=HttpStatus.__doc__)
     service_discovery_id: str | None = Field(None, description="Its id (srv-...).")
     planned_changes: list[str] | None = planned_changes_field()
     creations: int | None = Field(

@@ -48,6 +48,11 @@ def find_security_group(ec2: Any, vpc_id: str, name: str) -> dict[str, Any] | No
     return dict(groups[0]) if groups else None
 
 
+def default_security_group(ec2: Any, vpc_id: str) -> str | None:
+    found = find_security_group(ec2, vpc_id, "default")
+    return str(found["GroupId"]) if found else None
+
+
 def create_security_group(ec2: Any, request: dict[str, Any]) -> str:
     group_id: str = ec2.create_security_group(**request)["GroupId"]
     return group_id

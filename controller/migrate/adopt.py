@@ -24,11 +24,22 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..naming import Names
-from .discover import Cluster, Environment, Namespace, Registry, Service, ServiceConnect
+from ..render.service import port_name
+from .discover import (
+    Cluster,
+    ConnectLogs,
+    Environment,
+    Namespace,
+    Registry,
+    Service,
+    ServiceConnect,
+)
 
 Path = tuple[str, ...]
 Edit = tuple[Path, Any]
 OBSERVE = "Observe"
+# EcsService spec.network.connect.logs.streamPrefix when it is not given.
+CONNECT_LOG_PREFIX_DEFAULT = "service-connect"
 
 
 @dataclass
@@ -168,6 +179,26 @@ def _network_text(key: tuple[tuple[str, ...], tuple[str, ...], bool]) -> str:
     return text + (", with a public IP" if public else "")
 
 
+def service_connect_default_edits(
+    spec: dict[str, Any], cluster: Cluster, namespace: Namespace | None
+) -> tuple[list[Edit], list[str]]:
+    """The cluster's Service Connect default namespace as it is: Copilot's environment
+    template sets none, and kopilot's default (serviceConnect.enabled) sets the
+    environment's namespace, an UpdateCluster on adoption."""
+    on = (spec.get("serviceConnect") or {}).get("enabled") is not False
+    default = cluster.service_connect_namespace
+    if default is None:
+        return ([(("serviceConnect",), {"enabled": False})] if on else []), []
+    if namespace is not None and default in (namespace.arn, namespace.name, namespace.id):
+        return ([] if on else [(("serviceConnect",), None)]), []
+    return [], [
+        f"ECS cluster {cluster.name}'s Service Connect default namespace is {default}, not "
+        "the environment's: kopilot would "
+        + ("set the environment's" if on else "remove it")
+        + " (spec.serviceConnect.enabled)"
+    ]
+
+
 def environment_edits(
     spec: dict[str, Any],
     found: Environment,
@@ -183,6 +214,9 @@ def environment_edits(
         return [], notes, None
     if cluster is not None:
         edits.append((("cluster", "name"), cluster.name))
+        more_edits, more = service_connect_default_edits(spec, cluster, namespace)
+        edits += more_edits
+        notes += more
     if namespace is not None:
         discovery = {
             k: v
@@ -248,6 +282,7 @@ def connect_edits(
     notes: list[str] = []
     if found is None or not found.enabled:
         if on:
+            # Off replaces the whole block (alias, logs): nothing of it applies any more.
             edits.append((("network", "connect"), {"enabled": False}))
             notes.append(
                 "Service Connect is off in AWS and on in the manifest: the overlay keeps it off "
@@ -263,6 +298,8 @@ def connect_edits(
             "Service Connect is on in AWS and off in the manifest: the overlay turns it on "
             "(network.connect.enabled: true), so its endpoint stays"
         )
+    group = ((spec.get("logging") or {}).get("group")) or names.log_group
+    edits += _connect_logs_edits(current.get("logs"), found.logs, group)
     if found.namespace:
         refs = namespace_refs | ({current["namespace"]} if current.get("namespace") else set())
         if found.namespace not in refs:
@@ -304,6 +341,54 @@ def connect_edits(
     if endpoint.port and endpoint.port != client_port:
         edits.append((("network", "connect", "clientPort"), endpoint.port))
     return edits, notes
+
+
+def _connect_logs_edits(
+    have: dict[str, Any] | None, found: ConnectLogs | None, default_group: str
+) -> list[Edit]:
+    """The Service Connect proxy's logs as they run (Copilot's: the service's log group,
+    prefix copilot); `have` is spec.network.connect.logs, `default_group` the service's log
+    group, where kopilot sends them when logs.group is not given."""
+    path = ("network", "connect", "logs")
+    if found is None:
+        return [(path, None)] if have is not None else []
+    group = found.group or default_group
+    prefix = found.stream_prefix or CONNECT_LOG_PREFIX_DEFAULT
+    if have is not None and (
+        have.get("group") or default_group,
+        have.get("streamPrefix") or CONNECT_LOG_PREFIX_DEFAULT,
+    ) == (group, prefix):
+        return []
+    want = {k: v for k, v in (have or {}).items() if k not in ("group", "streamPrefix")}
+    if group != default_group:
+        want["group"] = group
+    return [(path, {"streamPrefix": prefix, **want})]
+
+
+def port_name_edits(
+    spec: dict[str, Any], service: Service, names: Names
+) -> tuple[list[Edit], list[str]]:
+    """The name of the port mapping as its running task definition has it (Copilot's is
+    `target` with Service Connect, none without), so adopting registers no new revision.
+    Unknown, Copilot's name (the manifest's) goes with Service Connect: off in AWS, removed."""
+    port = spec.get("port")
+    if not isinstance(port, int):
+        return [], []
+    given = spec.get("portName")
+    if port not in service.port_names:
+        connect_on = service.connect is not None and service.connect.enabled
+        return ([(("portName",), None)] if given and not connect_on else []), []
+    running = service.port_names[port]
+    default = port_name(names.svc, port)
+    if running is None:
+        edits: list[Edit] = [(("portName",), None)] if given else []
+        return edits, [
+            f"its task definition's port mapping {port} has no name; kopilot names every port "
+            f"mapping ({default}): taking over registers a new revision (a new deployment)"
+        ]
+    if running != (given or default):
+        return [(("portName",), None if running == default else running)], []
+    return [], []
 
 
 def discovery_edits(
@@ -404,6 +489,9 @@ def service_edits(
         namespace.name if namespace else expected_namespace(env_spec, names.app, names.env),
         namespace.id if namespace else None,
     )
+    edits += more
+    notes += extra
+    more, extra = port_name_edits(spec, service, names)
     edits += more
     notes += extra
     more, extra = role_edits(spec, env_spec, service)

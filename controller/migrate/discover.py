@@ -9,9 +9,9 @@ Copilot tags every resource of an environment stack with `copilot-application` a
 - Cloud Map namespaces: ListNamespaces, ListTagsForResource of each; likewise.
 - In the one ACTIVE cluster of each environment of the workspace: ListServices,
   DescribeServices (include TAGS, 10 a call); for each service tagged `copilot-service`:
-  DescribeTaskDefinition (family, roles) and, with a service registry, Cloud Map GetService
-  (the Service Discovery service's name); then DescribeSubnets for the VPC of the subnets the
-  services run in.
+  DescribeTaskDefinition (family, roles, port names) and, with a service registry, Cloud
+  Map GetService (the Service Discovery service's name); then DescribeSubnets for the VPC of
+  the subnets the services run in.
 
 Credentials come from boto3's default chain (or an assumed role, through ClientFactory);
 AWS_ENDPOINT_URL points every call at an emulator.
@@ -44,6 +44,8 @@ class Cluster:
     arn: str
     status: str
     tags: dict[str, str]
+    # Its Service Connect default namespace (an ARN); None: none, as Copilot leaves it.
+    service_connect_namespace: str | None = None
 
 
 @dataclass
@@ -66,10 +68,19 @@ class ConnectEndpoint:
 
 
 @dataclass
+class ConnectLogs:
+    """The Service Connect proxy's awslogs configuration."""
+
+    group: str | None
+    stream_prefix: str | None
+
+
+@dataclass
 class ServiceConnect:
     enabled: bool
     namespace: str | None  # as ECS reports it: a name or an ARN
     endpoints: list[ConnectEndpoint] = field(default_factory=list)
+    logs: ConnectLogs | None = None  # None: no awslogs configuration for the proxy
 
 
 @dataclass
@@ -90,6 +101,8 @@ class Service:
     family: str = ""
     execution_role_arn: str | None = None
     task_role_arn: str | None = None
+    # Its task definition's port mappings: container port -> name (None: unnamed).
+    port_names: dict[int, str | None] = field(default_factory=dict)
     connect: ServiceConnect | None = None  # None: no Service Connect configuration at all
     registries: list[Registry] = field(default_factory=list)
     subnets: list[str] = field(default_factory=list)
@@ -213,6 +226,10 @@ def _clusters(reader: _Reader, client: Any) -> list[Cluster]:
                     arn=item["clusterArn"],
                     status=item.get("status", ""),
                     tags=from_aws_tags(item.get("tags")),
+                    service_connect_namespace=(item.get("serviceConnectDefaults") or {}).get(
+                        "namespace"
+                    )
+                    or None,
                 )
             )
     return clusters
@@ -314,10 +331,18 @@ def _connect(config: dict[str, Any]) -> ServiceConnect:
                 port=alias.get("port"),
             )
         )
+    log_config = config.get("logConfiguration") or {}
+    options = log_config.get("options") or {}
+    logs = (
+        ConnectLogs(options.get("awslogs-group"), options.get("awslogs-stream-prefix"))
+        if log_config.get("logDriver") == "awslogs"
+        else None
+    )
     return ServiceConnect(
         enabled=bool(config.get("enabled")),
         namespace=config.get("namespace"),
         endpoints=endpoints,
+        logs=logs,
     )
 
 
@@ -328,6 +353,10 @@ def _task_definition(reader: _Reader, client: Any, service: Service) -> None:
     service.family = task_definition.get("family", service.family)
     service.execution_role_arn = task_definition.get("executionRoleArn")
     service.task_role_arn = task_definition.get("taskRoleArn")
+    for container in task_definition.get("containerDefinitions") or []:
+        for mapping in container.get("portMappings") or []:
+            if isinstance(mapping.get("containerPort"), int):
+                service.port_names.setdefault(mapping["containerPort"], mapping.get("name"))
 
 
 def _registry(reader: _Reader, sd: Any, registry: Registry) -> None:

@@ -27,6 +27,12 @@ from .workspace import BACKEND_SERVICE, LOAD_BALANCED_WEB_SERVICE, WORKER_SERVIC
 IMAGE_PLACEHOLDER = "<set-me>"
 # The path whose `${COPILOT_*}` variables kopilot interpolates itself, at reconcile time.
 ALIAS_FIELD = "network.connect.alias"
+# Copilot's workload templates, in every release since Service Connect shipped (v1.23):
+# the Service Connect server's port mapping is named `target` (workload-container.yml,
+# service-base-properties.yml `PortName: target`), and every awslogs configuration it writes,
+# the Service Connect proxy's included, has the stream prefix `copilot`.
+COPILOT_PORT_NAME = "target"
+COPILOT_LOG_PREFIX = "copilot"
 
 # Copilot's container health check defaults (manifest.NewDefaultContainerHealthCheck),
 # which fill what image.healthcheck leaves out; kopilot's defaults are the same numbers.
@@ -491,6 +497,7 @@ _SERVICE_ORDER = (
     "environment",
     "image",
     "port",
+    "portName",
     "protocol",
     "cpu",
     "memory",
@@ -543,6 +550,15 @@ def map_service(
         # TCP; kopilot's default (http) would add HTTP-aware proxying and its 15 s
         # per-request timeout.
         spec["protocol"] = "tcp"
+    connect = (spec.get("network") or {}).get("connect")
+    if isinstance(connect, dict) and connect.get("enabled", True) is not False:
+        # What Copilot's service-base-properties.yml gives every Service Connect service,
+        # client or server: the proxy logs to the service's log group with prefix copilot;
+        # and a server's port mapping is `target`. Kept, so adopting the service registers
+        # no new revision and starts no deployment. With Service Connect off, neither.
+        connect.setdefault("logs", {"streamPrefix": COPILOT_LOG_PREFIX})
+        if "port" in spec:
+            spec["portName"] = COPILOT_PORT_NAME
     b.result.spec = ordered(spec, _SERVICE_ORDER)
     return b.result
 

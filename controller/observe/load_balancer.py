@@ -34,6 +34,20 @@ def security_group_delta(want: LoadBalancerWant, group: dict[str, Any]) -> dict[
     return {"ingress": sorted(missing)} if missing else {}
 
 
+def targets_group_delta(group: dict[str, Any], load_balancer_group: str) -> dict[str, Any]:
+    """Whether the targets' group still lets the load balancer's group in on every port."""
+    for permission in group.get("IpPermissions") or []:
+        pairs = permission.get("UserIdGroupPairs") or []
+        if (
+            permission.get("IpProtocol") == "tcp"
+            and permission.get("FromPort") == 0
+            and permission.get("ToPort") == 65535
+            and any(p.get("GroupId") == load_balancer_group for p in pairs)
+        ):
+            return {}
+    return {"ingress": f"tcp 0-65535 from {load_balancer_group}"}
+
+
 def load_balancer_delta(
     want: LoadBalancerWant,
     described: dict[str, Any],

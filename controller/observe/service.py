@@ -198,6 +198,12 @@ def _deployment_configuration(described: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _load_balancers(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    keys = ("targetGroupArn", "containerName", "containerPort")
+    kept = [{key: entry.get(key) for key in keys} for entry in entries or []]
+    return sorted(kept, key=lambda entry: str(entry.get("targetGroupArn")))
+
+
 def _registries(registries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     kept = [
         {key: entry[key] for key in _REGISTRY_KEYS if entry.get(key) is not None}
@@ -242,6 +248,8 @@ def observed_service(described: dict[str, Any]) -> dict[str, Any]:
         "deploymentConfiguration": _deployment_configuration(described),
         "propagateTags": described.get("propagateTags") or "NONE",
         "serviceRegistries": _registries(described.get("serviceRegistries")),
+        "loadBalancers": _load_balancers(described.get("loadBalancers")),
+        "healthCheckGracePeriodSeconds": described.get("healthCheckGracePeriodSeconds") or 0,
         "serviceConnectConfiguration": normalise_service_connect(
             primary.get("serviceConnectConfiguration")
         ),

@@ -82,6 +82,10 @@ class Known:
     described: Body | None = None  # this service's DescribeServices entry; None: not read
     discovery_ids: frozenset[str] | None = None  # None: not listed this pass
     namespace_service_count: int | None = None  # the environment's namespace's ServiceCount
+    # The environment's load balancers' target groups and listener rules, by ARN (None: not
+    # listed this pass).
+    target_groups: dict[str, Body] | None = None
+    rules: dict[str, Body] | None = None
 
 
 ST = TypeVar("ST", bound=pydantic.BaseModel)

@@ -35,6 +35,7 @@ from .resources.load_balancer import (
     ListenerResource,
     LoadBalancerResource,
     SecurityGroupResource,
+    TargetsSecurityGroupResource,
     keep,
     recorded,
 )
@@ -130,6 +131,8 @@ class EnvironmentManager:
         """Each load balancer spec.http asks for, made or updated; one no longer asked for,
         deleted (if kopilot's). Returns (kind, DNS name) of those serving."""
         serving: list[tuple[Kind, str]] = []
+        if spec.http and (spec.http.public or spec.http.private):
+            self._name_default_security_group(ctx, spec, network)
         for kind in KINDS:
             asked: LoadBalancer | None = getattr(spec.http, kind) if spec.http else None
             if asked is None:
@@ -154,6 +157,13 @@ class EnvironmentManager:
         group = ensure(
             ctx, SecurityGroupResource(ctx, ec2_client, want.kind), want, spec.adopt, tags
         )
+        ensure(
+            ctx,
+            TargetsSecurityGroupResource(ctx, ec2_client, want.kind, group.facts["GroupId"]),
+            want,
+            spec.adopt,
+            tags,
+        )
         balancer = ensure(
             ctx,
             LoadBalancerResource(ctx, elb, want.kind, group.facts["GroupId"]),
@@ -175,11 +185,28 @@ class EnvironmentManager:
             )
         return str(balancer.get("DNSName", ""))
 
+    def _name_default_security_group(
+        self, ctx: EnvContext, spec: EcsEnvironmentSpec, network: NetworkStatus
+    ) -> None:
+        """Tasks with no security groups given use the VPC's default one; a routed service
+        adds the load balancer's targets group, after which ECS would no longer add the
+        default by itself: so it is named (looked up once)."""
+        if network.security_groups or network.default_security_group_id:
+            return
+        recorded = ctx.status.network
+        if recorded is not None and recorded.default_security_group_id:
+            network.default_security_group_id = recorded.default_security_group_id
+            return
+        client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+        network.default_security_group_id = ec2.default_security_group(client, str(network.vpc_id))
+
     def _remove_load_balancer(self, ctx: EnvContext, spec: EcsEnvironmentSpec, kind: Kind) -> None:
         """Listeners, then the load balancer, then its security group: only what status
         recorded, and only if kopilot's (lifecycle.remove)."""
         found = recorded(ctx, kind)
-        if not (found.arn or found.security_group_id) or ctx.observing:
+        if not (found.arn or found.security_group_id or found.targets_security_group_id) or (
+            ctx.observing
+        ):
             return
         elb = ctx.clients.client("elbv2", spec.region, spec.role_arn)
         nothing = LoadBalancerWant(kind, "", "", (), (), (), "", 60, None)
@@ -188,8 +215,10 @@ class EnvironmentManager:
             for port in (HTTPS_PORT, 80):
                 remove(ctx, listeners, ListenerWant(nothing, port))
             remove(ctx, LoadBalancerResource(ctx, elb, kind, ""), nothing)
+        ec2_client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+        if recorded(ctx, kind).targets_security_group_id:
+            remove(ctx, TargetsSecurityGroupResource(ctx, ec2_client, kind, ""), nothing)
         if recorded(ctx, kind).security_group_id:
-            ec2_client = ctx.clients.client("ec2", spec.region, spec.role_arn)
             remove(ctx, SecurityGroupResource(ctx, ec2_client, kind), nothing)
         ctx.save(EcsEnvironmentStatus(load_balancers=LoadBalancersStatus(**{kind: None})))
 

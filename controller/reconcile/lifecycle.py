@@ -87,6 +87,12 @@ class AwsResource(Protocol[W, F]):
         ...
 
     @property
+    def trusts_recorded(self) -> bool:
+        """Its observe takes a resource status names as this object's without reading its
+        tags (to save calls): so status must name only what is this object's."""
+        ...
+
+    @property
     def idempotent_create(self) -> bool:
         """A repeat of its create returns the same resource (a client token): the ids it
         returned are written with the pass's status rather than at once."""
@@ -217,6 +223,8 @@ def ensure(
         if said is not None:
             ctx.event(*said)
     kept = client.keep(seen)
+    if kept is not None and ctx.observing and client.trusts_recorded and not _ours(ctx, seen):
+        kept = None  # observed, not adopted: Manage must find it and claim it
     if kept is not None:
         if seen.created and client.idempotent_create:
             ctx.record(kept)
@@ -270,6 +278,10 @@ def claim(ctx: Pass, client: AwsResource[Any, F], seen: Seen[F], adopt: bool) ->
             f"spec.adopt: true to take it over, or {client.rename_hint}",
         )
     ctx.event(f"Adopted{client.reason}", f"adopted {client.noun} {seen.name}")
+
+
+def _ours(ctx: Pass, seen: Seen[Any]) -> bool:
+    return seen.tags is None or ctx.owner.owns(dict(seen.tags))
 
 
 def sync_tags(

@@ -22,7 +22,7 @@ import pydantic
 
 from ..api.environment import EcsEnvironmentSpec
 from ..api.service import EcsServiceSpec
-from ..aws import cloudmap, ecs
+from ..aws import cloudmap, ecs, elbv2
 from ..aws.clients import ClientFactory
 from .conditions import is_true
 from .engine import Body, Engine, Known
@@ -78,7 +78,7 @@ def resync_environment_services(
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)
     shared = Known(environment=env, app=app)
-    listed = False
+    listed = routes_listed = False
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
     for page in kube.pages("EcsService", namespace):
@@ -87,6 +87,9 @@ def resync_environment_services(
                 continue
             if item["metadata"].get("deletionTimestamp") or busy(item["metadata"]["uid"]):
                 continue  # the delete handler, or its own handler, is at work on it
+            if not routes_listed and (item.get("spec") or {}).get("http"):
+                shared = dataclasses.replace(shared, **_routes(clients, spec, status))
+                routes_listed = True
             if not listed:  # listed once, and only with services to check
                 count = reads.namespace_service_count if reads is not None else None
                 ids = _discovery_ids(clients, spec, status, count, listings)
@@ -129,6 +132,25 @@ def _reconcile(engine: Engine, namespace: str, item: Body, known: Known) -> None
         engine.reconcile("EcsService", item, known=known)
     except Exception:  # one broken service must not stop the others' resync
         log.exception("resync of EcsService %s/%s failed", namespace, item["metadata"]["name"])
+
+
+def _routes(
+    clients: ClientFactory, spec: EcsEnvironmentSpec, status: dict[str, Any]
+) -> dict[str, Any]:
+    """The target groups of the environment's load balancers and the rules of their
+    listeners, by ARN: one DescribeTargetGroups per load balancer and one DescribeRules per
+    listener (a page each up to 400 and 100), so routed services read nothing on their own."""
+    elb = clients.client("elbv2", spec.region, spec.role_arn)
+    groups: dict[str, Any] = {}
+    rules: dict[str, Any] = {}
+    for found in (status.get("loadBalancers") or {}).values():
+        if not found or not found.get("arn"):
+            continue
+        groups |= {g["TargetGroupArn"]: g for g in elbv2.target_groups_of(elb, found["arn"])}
+        for key in ("httpListenerArn", "httpsListenerArn"):
+            if found.get(key):
+                rules |= {r["RuleArn"]: r for r in elbv2.rules_of(elb, found[key])}
+    return {"target_groups": groups, "rules": rules}
 
 
 def _discovery_ids(

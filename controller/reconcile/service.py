@@ -20,6 +20,7 @@ from ..api.service import (
     Endpoints,
     Rollout,
     ServiceConnectStatus,
+    ServiceHttp,
 )
 from ..aws import cloudmap
 from ..aws.coalesce import ServiceDescriber
@@ -39,6 +40,13 @@ from ..render.service import (
     service_discovery_service_request,
     task_definition_request,
 )
+from ..render.service_http import (
+    LoadBalancerRef,
+    RuleWant,
+    TargetGroupWant,
+    rule_wanted,
+    target_group_wanted,
+)
 from .conditions import is_true
 from .engine import Context, Outcome
 from .environment import environment_names
@@ -46,6 +54,7 @@ from .errors import Terminal, Waiting
 from .lifecycle import ensure, observe_claimed, remove
 from .resources.discovery import DiscoveryResource
 from .resources.ecs_service import EcsServiceResource, ServiceWant
+from .resources.service_http import ListenerRuleResource, TargetGroupResource
 from .resources.task_definition import (
     KEEP_REVISIONS,
     FamiliesSeen,
@@ -138,7 +147,10 @@ class ServiceManager:
             execution_role_arn=env_spec.execution_role_arn,
             tags=ctx.tags_for(names, app_tags, env_spec.tags, spec.tags),
             ecs_service_name=spec.ecs_service_name,
+            vpc_id=str(network.get("vpcId") or ""),
         )
+        if spec.http is not None:
+            service_ctx = _routed(service_ctx, spec, env)
         if not (spec.execution_role_arn or service_ctx.execution_role_arn):
             # Every task sends its logs with awslogs, which Fargate refuses without one.
             raise Terminal(
@@ -180,6 +192,8 @@ class ServiceManager:
 
         revision = self._task_definition(ctx, spec, sctx, client, described)
         registry_arn = self._registry(ctx, spec, sctx, sd)
+        elb = ctx.clients.client("elbv2", env_spec.region, env_spec.role_arn)
+        sctx = self._routing(ctx, spec, sctx, elb)
         held = self._held_revision(ctx, described, revision)
         parts = [f"task definition {revision.rsplit('/', 1)[-1]}"]
         if registry_arn:
@@ -193,6 +207,8 @@ class ServiceManager:
             summary=", ".join(parts),
         )
         described = ensure(ctx, service, want, spec.adopt, sctx.tags, seen=seen).facts
+        if spec.http is None:
+            _unroute(ctx, elb)  # the ECS service has let go of its target group
         outcome = self._outcome(spec, sctx, described, revision, held)
         if outcome.requeue_after is not None:
             outcome.watch = RolloutTicket(
@@ -236,12 +252,44 @@ class ServiceManager:
             return None
         registry = ensure(
             ctx,
-            DiscoveryResource(ctx, sd, sctx.names.svc, (sctx.namespace_id, sctx.namespace_name)),
+            DiscoveryResource(
+                ctx,
+                sd,
+                sctx.names.svc,
+                (sctx.namespace_id, sctx.namespace_name),
+                look_up=spec.adopt,
+            ),
             lambda request_id: _discovery_request(spec, sctx, request_id),
             spec.adopt,
             sctx.tags,
         )
         return str(registry.facts["Arn"])
+
+    def _routing(
+        self, ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, elb: Any
+    ) -> ServiceContext:
+        """spec.http: the target group, then the listener rule forwarding to it (ECS takes a
+        target group only once a load balancer forwards to it)."""
+        ref = sctx.load_balancer
+        if spec.http is None or ref is None:
+            return sctx
+        recorded = ctx.status.http
+        if recorded and recorded.listener_arn and recorded.listener_arn != ref.listener_arn:
+            # The environment gained (or lost) HTTPS: the rule moves to the other listener.
+            remove(ctx, ListenerRuleResource(ctx, elb, recorded.listener_arn), _no_rule())
+        group = ensure(
+            ctx,
+            TargetGroupResource(ctx, elb),
+            target_group_wanted(spec, sctx.names, sctx.vpc_id, sctx.tags),
+            spec.adopt,
+            sctx.tags,
+        ).facts
+        rule = dataclasses.replace(
+            rule_wanted(spec, ref.listener_arn, sctx.tags),
+            target_group_arn=group["TargetGroupArn"],
+        )
+        ensure(ctx, ListenerRuleResource(ctx, elb, ref.listener_arn), rule, spec.adopt, sctx.tags)
+        return dataclasses.replace(sctx, target_group_arn=group["TargetGroupArn"])
 
     def _resolve_connect_namespace(
         self, spec: EcsServiceSpec, sctx: ServiceContext, sd: Any, role_arn: str | None
@@ -420,7 +468,64 @@ class ServiceManager:
             DiscoveryResource(ctx, sd, spec.name or ctx.resource.name, deleting=True),
             _no_request,
         )
+        _unroute(ctx, ctx.clients.client("elbv2", env_spec.region, env_spec.role_arn))
         return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")
+
+
+def _routed(sctx: ServiceContext, spec: EcsServiceSpec, env: dict[str, Any]) -> ServiceContext:
+    """The environment's load balancer spec.http names, and the tasks' security groups with
+    the group that lets it in."""
+    if spec.http is None:
+        return sctx
+    kind = "public" if spec.http.public else "private"
+    status = env.get("status") or {}
+    found = ((status.get("loadBalancers") or {}).get(kind)) or {}
+    listener = found.get("httpsListenerArn") or found.get("httpListenerArn")
+    default_group = (status.get("network") or {}).get("defaultSecurityGroupId")
+    groups = list(sctx.security_groups) or ([default_group] if default_group else [])
+    if not (found.get("arn") and listener and found.get("targetsSecurityGroupId") and groups):
+        env_name = env["metadata"]["name"]
+        raise Waiting(
+            "WaitingForLoadBalancer",
+            f"spec.http routes from EcsEnvironment {env_name!r}'s {kind} load balancer, which "
+            f"it does not have (yet): set spec.http.{kind} on the environment, or "
+            f"spec.http.public: {str(kind != 'public').lower()} here",
+            delay=15.0,
+            wake=environment_key(env["metadata"]["namespace"], env_name),
+        )
+    ref = LoadBalancerRef(
+        arn=found["arn"],
+        listener_arn=listener,
+        dns_name=found.get("dnsName") or "",
+        https=bool(found.get("httpsListenerArn")),
+        targets_security_group=found["targetsSecurityGroupId"],
+    )
+    return dataclasses.replace(
+        sctx,
+        load_balancer=ref,
+        security_groups=tuple(sorted({*groups, ref.targets_security_group})),
+    )
+
+
+def _unroute(ctx: SvcContext, elb: Any) -> None:
+    """The rule, then the target group, of routing that spec.http no longer asks for (or of
+    a deleted service): only what status recorded, and only if it is this object's."""
+    recorded = ctx.status.http
+    if recorded is None or ctx.observing:
+        return
+    if recorded.rule_arn and recorded.listener_arn:
+        remove(ctx, ListenerRuleResource(ctx, elb, recorded.listener_arn), _no_rule())
+    if recorded.target_group_arn:
+        remove(ctx, TargetGroupResource(ctx, elb), _no_target_group())
+    ctx.save(EcsServiceStatus(http=None))
+
+
+def _no_rule() -> RuleWant:
+    return RuleWant("", (), 0)
+
+
+def _no_target_group() -> TargetGroupWant:
+    return TargetGroupWant("", 0, "", ServiceHttp())
 
 
 def _service_arn_cluster(arn: str) -> str:

@@ -59,6 +59,10 @@ class LoadBalancerWant:
     def security_group_name(self) -> str:
         return f"{self.name}-lb"
 
+    @property
+    def targets_security_group_name(self) -> str:
+        return f"{self.name}-targets"
+
 
 @dataclass(frozen=True)
 class ListenerWant:
@@ -121,6 +125,28 @@ def create_security_group_request(want: LoadBalancerWant) -> dict[str, Any]:
             {"ResourceType": "security-group", "Tags": to_aws_tags(dict(want.tags), "Key", "Value")}
         ],
     }
+
+
+def create_targets_security_group_request(want: LoadBalancerWant) -> dict[str, Any]:
+    """The group a routed service's tasks join, so the load balancer may reach them."""
+    return {
+        **create_security_group_request(want),
+        "GroupName": want.targets_security_group_name,
+        "Description": f"kopilot: tasks load balancer {want.name} may reach",
+    }
+
+
+def targets_ingress(load_balancer_group: str) -> list[dict[str, Any]]:
+    """Every TCP port, from the load balancer's group only (a service's target port is its
+    own choice; the group is joined only by routed tasks)."""
+    return [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 0,
+            "ToPort": 65535,
+            "UserIdGroupPairs": [{"GroupId": load_balancer_group}],
+        }
+    ]
 
 
 def ingress(want: LoadBalancerWant) -> frozenset[tuple[int, str]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..api.service import Connect, EcsServiceSpec
 from ..naming import Names, to_aws_tags
+from .service_http import LoadBalancerRef, public_url, target_port
 
 LAUNCH_TYPE = "FARGATE"
 NETWORK_MODE = "awsvpc"
@@ -49,6 +50,10 @@ class ServiceContext:
     connect_namespace_name: str | None = None
     # spec.ecsServiceName: an adopted service's own name (None: {svc}).
     ecs_service_name: str | None = None
+    # spec.http: the environment's load balancer it is routed from, and its target group.
+    load_balancer: LoadBalancerRef | None = None
+    target_group_arn: str | None = None
+    vpc_id: str = ""
 
     @property
     def service_name(self) -> str:
@@ -336,7 +341,26 @@ def desired_service(
         "serviceRegistries": registries,
         "serviceConnectConfiguration": service_connect_configuration(spec, ctx)
         or {"enabled": False},
+        "loadBalancers": load_balancers(spec, ctx),
+        **(
+            {"healthCheckGracePeriodSeconds": spec.http.health_check.grace_period}
+            if spec.http is not None
+            else {}
+        ),
     }
+
+
+def load_balancers(spec: EcsServiceSpec, ctx: ServiceContext) -> list[dict[str, Any]]:
+    """The ECS service's loadBalancers: its target group, on its container's target port."""
+    if spec.http is None or not ctx.target_group_arn:
+        return []
+    return [
+        {
+            "targetGroupArn": ctx.target_group_arn,
+            "containerName": ctx.names.svc,
+            "containerPort": target_port(spec),
+        }
+    ]
 
 
 def create_service_request(
@@ -364,6 +388,8 @@ def create_service_request(
     # Off needs no saying at creation.
     if not request["serviceRegistries"]:
         del request["serviceRegistries"]
+    if not request["loadBalancers"]:
+        del request["loadBalancers"]
     if not request["serviceConnectConfiguration"]["enabled"]:
         del request["serviceConnectConfiguration"]
     if ctx.tags:
@@ -393,4 +419,9 @@ def endpoints(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any]:
         if service_discovery_enabled(spec, ctx)
         else None
     )
-    return {"serviceConnect": connect_urls, "serviceDiscovery": discovery}
+    http = (
+        public_url(ctx.load_balancer, spec.http)
+        if spec.http is not None and ctx.load_balancer is not None
+        else None
+    )
+    return {"serviceConnect": connect_urls, "serviceDiscovery": discovery, "http": http}

@@ -120,9 +120,23 @@ def task_definition(ecs: Any, env: str, svc: str, port: int | None) -> str:
     return arn
 
 
-def connect(ns: str, svc: str | None = None, dns: str = "", port: int = 0) -> dict[str, Any]:
-    """Copilot's ServiceConnectConfiguration: a client, or a server on port `target`."""
-    config: dict[str, Any] = {"enabled": True, "namespace": ns}
+def connect(
+    ns: str, group: str, svc: str | None = None, dns: str = "", port: int = 0
+) -> dict[str, Any]:
+    """Copilot's ServiceConnectConfiguration: a client, or a server on port `target`; the
+    proxy logs to the service's log group with prefix copilot."""
+    config: dict[str, Any] = {
+        "enabled": True,
+        "namespace": ns,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-region": "us-east-1",
+                "awslogs-group": f"/copilot/{group}",
+                "awslogs-stream-prefix": "copilot",
+            },
+        },
+    }
     if svc:
         config["services"] = [
             {
@@ -197,7 +211,9 @@ def copilot(aws: LocalAws) -> Copilot:
         8080,
         True,
         tags=tags(app="kudos", env="test", svc="api"),
-        serviceConnectConfiguration=connect("test.kudos.local", "api-sc", api, 8080),
+        serviceConnectConfiguration=connect(
+            "test.kudos.local", "kudos-test-api", "api-sc", api, 8080
+        ),
         serviceRegistries=[{"registryArn": world.registries["test"], "port": 8080}],
     )
     # Deployed with `connect: {alias: frontend}` and no Service Discovery.
@@ -208,7 +224,9 @@ def copilot(aws: LocalAws) -> Copilot:
         80,
         True,
         tags=tags(app="kudos", env="test", svc="front-end"),
-        serviceConnectConfiguration=connect("test.kudos.local", "front-end-sc", "frontend", 80),
+        serviceConnectConfiguration=connect(
+            "test.kudos.local", "kudos-test-front-end", "front-end-sc", "frontend", 80
+        ),
     )
     service(
         "test",
@@ -217,7 +235,7 @@ def copilot(aws: LocalAws) -> Copilot:
         None,
         True,
         tags=tags(app="kudos", env="test", svc="worker"),
-        serviceConnectConfiguration=connect("test.kudos.local"),
+        serviceConnectConfiguration=connect("test.kudos.local", "kudos-test-worker"),
     )
     # An environment from before Copilot v1.9, its api deployed with another discovery name
     # (a Service Discovery service named api is in the namespace) and the alias api.
@@ -228,7 +246,9 @@ def copilot(aws: LocalAws) -> Copilot:
         8080,
         False,
         tags=tags(app="kudos", env="prod", svc="api"),
-        serviceConnectConfiguration=connect("kudos.local", "kudos-api", "api", 8080),
+        serviceConnectConfiguration=connect(
+            "kudos.local", "kudos-prod-api", "kudos-api", "api", 8080
+        ),
         serviceRegistries=[{"registryArn": world.registries["prod"], "port": 8080}],
     )
     service(
@@ -291,6 +311,8 @@ def test_import_from_aws_writes_the_names_of_what_copilot_runs(
             "assignPublicIp": True,
         },
         "cluster": {"name": "kudos-test-Cluster-AbCdEf123"},
+        # Copilot's cluster has no Service Connect default namespace: kept so.
+        "serviceConnect": {"enabled": False},
         "adopt": True,
         "managementPolicy": "Observe",
     }
@@ -304,6 +326,7 @@ def test_import_from_aws_writes_the_names_of_what_copilot_runs(
             "securityGroups": [copilot.groups["prod"]],
         },
         "cluster": {"name": "kudos-prod-Cluster-XyZ987"},
+        "serviceConnect": {"enabled": False},
         "serviceDiscovery": {"legacyNamespace": True},
         "adopt": True,
         "managementPolicy": "Observe",
@@ -346,6 +369,7 @@ def test_import_from_aws_writes_the_names_of_what_copilot_runs(
         f'      spec.network.securityGroups: ["{copilot.groups["test"]}"]\n'
         "      spec.network.assignPublicIp: true\n"
         "      spec.cluster.name: kudos-test-Cluster-AbCdEf123\n"
+        "      spec.serviceConnect.enabled: false\n"
         "      spec.adopt: true\n",
         "  Service front-end in test:",
         "    found: ECS service kudos-test-front-end-Service-DeF456\n      ("

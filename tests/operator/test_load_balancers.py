@@ -9,11 +9,10 @@ import pytest
 
 from tests.conftest import Kube, Kubectl
 from tests.fixtures_aws import LocalAws
-from tests.operator.objects import app, apply, condition, env, get, wait_ready
+from tests.operator.objects import app, apply, condition, described, env, get, service, wait_ready
 from tests.operator_process import OperatorProcess, eventually
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.aws]
-
 
 
 def _balancers(aws: LocalAws) -> dict[str, dict[str, Any]]:
@@ -108,3 +107,74 @@ def test_a_private_load_balancer_lets_in_the_vpc_only_and_goes_with_its_environm
 
     kubectl("delete", "ecsenvironment", "test", "-n", namespace, "--wait=true", check=True)
     assert "kudos-test-int" not in _balancers(aws)
+
+
+def _rules(aws: LocalAws, listener: str) -> list[dict[str, Any]]:
+    found = aws.client("elbv2").describe_rules(ListenerArn=listener)["Rules"]
+    return [rule for rule in found if not rule["IsDefault"]]
+
+
+def _paths(rule: dict[str, Any]) -> list[str]:
+    condition = next(c for c in rule["Conditions"] if c["Field"] == "path-pattern")
+    return sorted(condition.get("PathPatternConfig", {}).get("Values") or condition["Values"])
+
+
+def test_services_routed_by_path_more_specific_first_and_unrouted(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    apply(
+        kubectl,
+        namespace,
+        app(),
+        env(http={"public": {}}),
+        service("web", port=80, http={"path": "/"}),
+        service("api", port=8080, http={"path": "api", "healthCheck": {"path": "/healthz"}}),
+    )
+    operator.start()
+    environment = wait_ready(kube, namespace, "ecsenvironments", "test", timeout=90)
+    public = environment["status"]["loadBalancers"]["public"]
+    api = wait_ready(kube, namespace, "ecsservices", "api", timeout=90)["status"]
+    web = wait_ready(kube, namespace, "ecsservices", "web", timeout=90)["status"]
+
+    assert api["endpoints"]["http"] == f"http://{public['dnsName']}/api"
+    assert web["endpoints"]["http"] == f"http://{public['dnsName']}/"
+    rules = {rule["RuleArn"]: rule for rule in _rules(aws, public["httpListenerArn"])}
+    assert _paths(rules[api["http"]["ruleArn"]]) == ["/api", "/api/*"]
+    assert _paths(rules[web["http"]["ruleArn"]]) == ["/*"]
+    # A deeper path is looked at first: /api before the catch-all.
+    assert api["http"]["rulePriority"] < web["http"]["rulePriority"]
+
+    group = aws.client("elbv2").describe_target_groups(
+        TargetGroupArns=[api["http"]["targetGroupArn"]]
+    )["TargetGroups"][0]
+    assert (group["TargetType"], group["Port"], group["HealthCheckPath"]) == (
+        "ip",
+        8080,
+        "/healthz",
+    )
+    ecs_api = described(aws, "api")
+    assert ecs_api["loadBalancers"] == [
+        {"targetGroupArn": group["TargetGroupArn"], "containerName": "api", "containerPort": 8080}
+    ]
+    assert ecs_api["healthCheckGracePeriodSeconds"] == 60
+    groups = ecs_api["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+    assert public["targetsSecurityGroupId"] in groups
+    assert len(groups) == 2  # the VPC's default group stays beside it
+
+    # No longer routed: the service lets go, then its rule and target group go.
+    apply(kubectl, namespace, service("api", port=8080))
+    eventually(
+        lambda: get(kube, namespace, "ecsservices", "api"),
+        lambda o: (
+            o is not None and not o["status"].get("http") and condition(o)["status"] == "True"
+        ),
+        timeout=60,
+    )
+    assert described(aws, "api").get("loadBalancers") in ([], None)
+    assert [r["RuleArn"] for r in _rules(aws, public["httpListenerArn"])] == [
+        web["http"]["ruleArn"]
+    ]
+    names = [
+        g["TargetGroupName"] for g in aws.client("elbv2").describe_target_groups()["TargetGroups"]
+    ]
+    assert "kudos-test-api" not in names

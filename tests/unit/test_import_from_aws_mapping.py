@@ -20,11 +20,14 @@ from controller.migrate.adopt import (
     network_of,
     pick_cluster,
     pick_namespace,
+    port_name_edits,
     role_edits,
+    service_connect_default_edits,
 )
 from controller.migrate.discover import (
     Cluster,
     ConnectEndpoint,
+    ConnectLogs,
     Environment,
     Found,
     Namespace,
@@ -56,9 +59,18 @@ def test_namespace_settings(name: str, settings: dict[str, Any]) -> None:
     assert namespace_settings(name, "kudos", "test") == settings
 
 
-def sc(dns: str | None = "api", port: int | None = 8080, discovery: str | None = "api-sc") -> Any:
+def sc(
+    dns: str | None = "api",
+    port: int | None = 8080,
+    discovery: str | None = "api-sc",
+    logs: ConnectLogs | None = None,
+) -> Any:
     endpoints = [ConnectEndpoint("target", discovery, dns, port)] if dns else []
-    return ServiceConnect(enabled=True, namespace=NS, endpoints=endpoints)
+    return ServiceConnect(enabled=True, namespace=NS, endpoints=endpoints, logs=logs)
+
+
+# Copilot's Service Connect proxy logs: the service's log group, prefix copilot.
+COPILOT_LOGS = ConnectLogs("/copilot/kudos-test-api", "copilot")
 
 
 @pytest.mark.parametrize(
@@ -113,6 +125,35 @@ def sc(dns: str | None = "api", port: int | None = 8080, discovery: str | None =
         ),
         # An endpoint with no port in the manifest: reported only.
         ({"network": {"connect": {}}}, sc(), []),
+        # The proxy's logs as they run: Copilot's, another group, none.
+        (
+            {"port": 8080, "network": {"connect": {"logs": {"streamPrefix": "copilot"}}}},
+            sc(logs=COPILOT_LOGS),
+            [],
+        ),
+        (
+            {"port": 8080, "network": {"connect": {}}},
+            sc(logs=COPILOT_LOGS),
+            [(("network", "connect", "logs"), {"streamPrefix": "copilot"})],
+        ),
+        (
+            {"port": 8080, "network": {"connect": {"logs": {"streamPrefix": "copilot"}}}},
+            sc(logs=ConnectLogs("/proxy", "copilot")),
+            [(("network", "connect", "logs"), {"streamPrefix": "copilot", "group": "/proxy"})],
+        ),
+        (
+            {"port": 8080, "network": {"connect": {"logs": {"streamPrefix": "copilot"}}}},
+            sc(),
+            [(("network", "connect", "logs"), None)],
+        ),
+        (
+            {"port": 8080},
+            sc(logs=COPILOT_LOGS),
+            [
+                (("network", "connect"), {"enabled": True}),
+                (("network", "connect", "logs"), {"streamPrefix": "copilot"}),
+            ],
+        ),
     ],
 )
 def test_connect_edits(spec: dict[str, Any], found: Any, edits: list[Any]) -> None:
@@ -129,6 +170,37 @@ def test_connect_notes_say_what_is_kept() -> None:
     assert notes == [
         "Service Connect alias in AWS is web, the manifest's gives api: the overlay keeps web"
     ]
+
+
+def running(port_names: dict[int, str | None], connect: Any = None) -> Service:
+    return Service(
+        "kudos-test-api-Service-X", "arn:api", {}, port_names=port_names, connect=connect
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "service", "edits", "note"),
+    [
+        # Copilot's Service Connect server, imported with Copilot's name: nothing to write.
+        ({"port": 8080, "portName": "target"}, running({8080: "target"}), [], False),
+        ({"port": 8080}, running({8080: "target"}), [(("portName",), "target")], False),
+        # Named as kopilot names it: kopilot's default.
+        ({"port": 8080, "portName": "target"}, running({8080: "api-8080"}), [(("portName",), None)], False),
+        # Unnamed (Copilot without Service Connect): kopilot names every port mapping.
+        ({"port": 8080, "portName": "target"}, running({8080: None}), [(("portName",), None)], True),
+        ({"port": 8080}, running({8080: None}), [], True),
+        # The task definition not read: the name goes with Service Connect.
+        ({"port": 8080, "portName": "target"}, running({}), [(("portName",), None)], False),
+        ({"port": 8080, "portName": "target"}, running({}, sc()), [], False),
+        ({}, running({8080: "target"}), [], False),
+    ],
+)  # fmt: skip
+def test_port_name_edits(spec: dict[str, Any], service: Service, edits: Any, note: bool) -> None:
+    got, notes = port_name_edits(spec, service, API)
+    assert got == edits
+    assert bool(notes) == note
+    if note:
+        assert "kopilot names every port mapping (api-8080)" in notes[0]
 
 
 REGISTRY = Registry("arn:aws:servicediscovery:us-east-1:1:service/srv-1", "api", "ns-1")
@@ -285,6 +357,14 @@ def test_a_describe_services_entry_is_read_from_its_primary_deployment() -> None
         "enabled": True,
         "namespace": "arn:aws:servicediscovery:us-east-1:1:namespace/ns-1",
         "services": [{"portName": "target", "clientAliases": [{"port": 80, "dnsName": "web"}]}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-region": "us-east-1",
+                "awslogs-group": "/copilot/kudos-test-web",
+                "awslogs-stream-prefix": "copilot",
+            },
+        },
     }
     service = service_from(
         {
@@ -318,7 +398,10 @@ def test_a_describe_services_entry_is_read_from_its_primary_deployment() -> None
     )
     # ECS names the Cloud Map service after the port when discoveryName is left out.
     assert service.connect == ServiceConnect(
-        True, config["namespace"], [ConnectEndpoint("target", "target", "web", 80)]
+        True,
+        config["namespace"],
+        [ConnectEndpoint("target", "target", "web", 80)],
+        ConnectLogs("/copilot/kudos-test-web", "copilot"),
     )
     assert service.registries == [Registry("arn:srv-1")]
     assert (service.subnets, service.security_groups, service.assign_public_ip) == (
@@ -373,10 +456,18 @@ def test_a_plan_adopts_what_was_found_and_reports_the_rest() -> None:
     prod = next(e for e in plan.environments if e.name == "prod")
     assert "adopt" not in prod.spec
     service = next(s for s in plan.services if s.name == "api")
-    # Copilot's alias is the top level's; the patch removes Service Connect as AWS runs it.
-    assert service.patches["test"]["network"] == {"connect": {"enabled": False, "alias": None}}
+    assert service.base["portName"] == "target"
+    assert service.base["network"]["connect"]["logs"] == {"streamPrefix": "copilot"}
+    # Copilot's alias is the top level's; the patch removes Service Connect as AWS runs it,
+    # and with it what comes with it: the proxy's logs and Copilot's port name.
+    assert service.patches["test"]["network"] == {
+        "connect": {"enabled": False, "alias": None, "logs": None}
+    }
+    assert service.patches["test"]["portName"] is None
     spec = apply_merge_patch(service.base, service.patches["test"])
     assert spec["ecsServiceName"] == "kudos-test-api-Service-AbC123"
+    assert spec["network"] == {"connect": {"enabled": False}}
+    assert "portName" not in spec
     EcsServiceSpec.model_validate(spec)
     worker = next(s for s in plan.services if s.name == "worker")
     assert worker.patches["test"]["managementPolicy"] == "Observe"
@@ -432,5 +523,35 @@ def test_the_environment_network_fills_what_the_manifest_left_out(
     if network:
         spec["network"] = network
     got, notes, _ = environment_edits(spec, found, "kudos", [])
-    assert got[3:] == edits  # after cluster.name, adopt and managementPolicy
+    # The cluster has no Service Connect default namespace, as Copilot leaves it.
+    assert got[:2] == [
+        (("cluster", "name"), "kudos-test-Cluster-A"),
+        (("serviceConnect",), {"enabled": False}),
+    ]
+    assert got[4:] == edits  # after adopt and managementPolicy
     assert (note is None and not notes) or (note is not None and notes[0].startswith(note))
+
+
+NAMESPACE = Namespace("ns-1", "arn:ns-1", NS, "DNS_PRIVATE", {})
+
+
+@pytest.mark.parametrize(
+    ("spec", "default", "edits", "note"),
+    [
+        # Copilot's cluster: no default namespace; kopilot's default would set one.
+        ({}, None, [(("serviceConnect",), {"enabled": False})], False),
+        ({"serviceConnect": {"enabled": False}}, None, [], False),
+        # The environment's namespace already (by ARN, name or id): kopilot's default.
+        ({}, "arn:ns-1", [], False),
+        ({"serviceConnect": {"enabled": False}}, NS, [(("serviceConnect",), None)], False),
+        # Another namespace: reported.
+        ({}, "arn:ns-9", [], True),
+    ],
+)
+def test_the_cluster_keeps_its_service_connect_default(
+    spec: dict[str, Any], default: str | None, edits: list[Any], note: bool
+) -> None:
+    cluster = Cluster("kudos-test-Cluster-A", "arn:c", "ACTIVE", {}, default)
+    got, notes = service_connect_default_edits(spec, cluster, NAMESPACE)
+    assert got == edits
+    assert bool(notes) == note

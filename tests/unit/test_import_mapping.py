@@ -216,6 +216,9 @@ SERVICE_CASES = [
             "app": "kudos",
             "image": "public.ecr.aws/nginx/nginx:1.27",
             "port": 8080,
+            # Copilot's Service Connect server: its port mapping is `target`, the proxy
+            # logs with the stream prefix copilot (service-base-properties.yml).
+            "portName": "target",
             "protocol": "tcp",
             "healthCheck": {
                 "command": ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"],
@@ -227,7 +230,8 @@ SERVICE_CASES = [
             "network": {
                 "connect": {
                     "alias": "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}"
-                    ".${COPILOT_APPLICATION_NAME}.local"
+                    ".${COPILOT_APPLICATION_NAME}.local",
+                    "logs": {"streamPrefix": "copilot"},
                 }
             },
             "deployment": {"minHealthyPercent": 0, "maxPercent": 100},
@@ -270,7 +274,8 @@ SERVICE_CASES = [
                 "command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
                 "retries": 5,
             },
-            "network": {"connect": {"enabled": True}},
+            # A client only (no port): no port name, and Copilot's proxy logs all the same.
+            "network": {"connect": {"enabled": True, "logs": {"streamPrefix": "copilot"}}},
         },
         [],
         id="backend-service-connect-true",
@@ -822,6 +827,7 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
         "app": "kudos",
         "image": "public.ecr.aws/nginx/nginx:1.27",
         "port": 8080,
+        "portName": "target",
         "protocol": "tcp",
         "cpu": 256,
         "memory": 512,
@@ -838,7 +844,8 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
         "network": {
             "connect": {
                 "alias": "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}"
-                ".${COPILOT_APPLICATION_NAME}.local"
+                ".${COPILOT_APPLICATION_NAME}.local",
+                "logs": {"streamPrefix": "copilot"},
             }
         },
     }
@@ -852,6 +859,7 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
         "app": "kudos",
         "image": "<set-me>",
         "port": 80,
+        "portName": "target",
         "protocol": "tcp",
         "cpu": 512,
         "memory": 1024,
@@ -859,7 +867,7 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
         "command": ["nginx", "-g", "daemon off;"],
         "entryPoint": ["/docker-entrypoint.sh"],
         "variables": {"API_URL": "http://api.${COPILOT_ENVIRONMENT_NAME}.kudos.local:8080"},
-        "network": {"connect": {"enabled": True}},
+        "network": {"connect": {"enabled": True, "logs": {"streamPrefix": "copilot"}}},
         "deployment": {"minHealthyPercent": 0, "maxPercent": 100},
     }
     # A list override replaces the list; `rolling: default` removes the recreate settings.
@@ -1096,3 +1104,74 @@ def test_overrides_of_another_shape_become_merge_patches(tmp_path: Path) -> None
     assert any(
         n.startswith("Environment test: copilot/environments/test/manifest.yml") for n in plan.notes
     )
+
+
+def test_an_environment_turning_service_connect_off_leaves_none_of_it(tmp_path: Path) -> None:
+    """Copilot's port name and proxy logs come with Service Connect: an environment that
+    turns it off removes them too (no `logs` left under `enabled: false`), and one that turns
+    it on gets them."""
+    copilot = tmp_path / "copilot"
+    for env in ("test", "prod"):
+        (copilot / "environments" / env).mkdir(parents=True)
+        (copilot / "environments" / env / "manifest.yml").write_text(
+            f"name: {env}\ntype: Environment\n"
+        )
+    (copilot / "api").mkdir()
+    (copilot / "worker").mkdir()
+    (copilot / ".workspace").write_text("application: kudos\n")
+    (copilot / "api" / "manifest.yml").write_text(
+        _dedent(
+            """\
+            name: api
+            type: Backend Service
+            image:
+              location: nginx:1
+              port: 8080
+            network:
+              connect:
+                alias: api.local
+            environments:
+              test:
+                network:
+                  connect: false
+            """
+        )
+    )
+    (copilot / "worker" / "manifest.yml").write_text(
+        _dedent(
+            """\
+            name: worker
+            type: Worker Service
+            image:
+              location: busybox:1
+            environments:
+              prod:
+                network:
+                  connect: true
+            """
+        )
+    )
+    plan = plan_import(read_workspace(tmp_path), Options(region="us-east-1"))
+    api, worker = plan.services
+    assert api.base["portName"] == "target"
+    assert api.base["network"] == {
+        "connect": {"alias": "api.local", "logs": {"streamPrefix": "copilot"}}
+    }
+    assert api.patches["test"] == {
+        "environment": "test",
+        "portName": None,
+        "network": {"connect": {"enabled": False, "alias": None, "logs": None}},
+    }
+    off = merge_applied(api.base, api.patches["test"])
+    assert "portName" not in off
+    assert off["network"] == {"connect": {"enabled": False}}
+    assert api.patches["prod"] == {"environment": "prod"}
+    # A client only: the proxy's logs, no port name.
+    assert "network" not in worker.base
+    assert worker.patches["prod"] == {
+        "environment": "prod",
+        "network": {"connect": {"enabled": True, "logs": {"streamPrefix": "copilot"}}},
+    }
+    for svc in plan.services:
+        for patch in svc.patches.values():
+            EcsServiceSpec.model_validate(merge_applied(svc.base, patch))

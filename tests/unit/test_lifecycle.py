@@ -80,6 +80,7 @@ class FakeThing:
     made_again: Seen[str] | None = None  # what observe finds once the recorded one is forgotten
     fail: dict[str, Exception] = field(default_factory=dict)  # step -> error it raises
     idempotent_create: bool = False
+    trusts_recorded: bool = False
     noun: str = "thing"
     reason: str = "Thing"
     not_owned_reason: str = "ThingNotOwned"
@@ -306,6 +307,19 @@ def test_observing_what_is_not_there_stops_without_creating() -> None:
     assert missing.value.reason == "ObservedMissing"
     assert "thing a" in missing.value.message
     assert thing.order == ["observe"]
+
+
+@pytest.mark.parametrize("trusts_recorded", [True, False])
+def test_observing_keeps_a_foreign_id_only_where_manage_reads_tags_again(
+    trusts_recorded: bool,
+) -> None:
+    ctx, thing = _world(
+        observing=True, present=Seen("a", "id-1", dict(THEIRS)), trusts_recorded=trusts_recorded
+    )
+    ensure(ctx, thing, "a", adopt=True, tags=WANTED_TAGS)
+    # A client that takes what status names as its own must not be told about theirs:
+    # Manage then finds it again and adopts (tags) it.
+    assert ctx.saved == ([] if trusts_recorded else [{"thing_id": "id-1"}])
 
 
 def test_observing_a_current_resource_plans_nothing() -> None:

@@ -347,6 +347,8 @@ def test_observed_service_has_the_desired_shape_and_no_aws_extras() -> None:
         },
         "propagateTags": "SERVICE",
         "serviceRegistries": [{"registryArn": REGISTRY_ARN, "port": 8080}],
+        "loadBalancers": [],
+        "healthCheckGracePeriodSeconds": 0,
         "serviceConnectConfiguration": SERVER_CONNECT,
     }
 

@@ -599,6 +599,7 @@ def test_create_request_is_the_desired_service_plus_creation_only_fields() -> No
     the_spec = api_spec(network={"connect": {"enabled": True}})
     desired = desired_service(the_spec, context(), TD_ARN, REGISTRY_ARN)
     request = create_service_request(the_spec, context(), TD_ARN, REGISTRY_ARN, "t")
+    assert desired.pop("loadBalancers") == []  # none needs no saying at creation
     assert {key: request[key] for key in desired} == desired
     assert set(request) - set(desired) == {
         "cluster",
@@ -617,6 +618,7 @@ def test_endpoints_of_the_kudos_api() -> None:
     assert endpoints(api_spec(network={"connect": {"enabled": True}}), context()) == {
         "serviceConnect": ["http://api:8080"],
         "serviceDiscovery": "api.test.kudos.local:8080",
+        "http": None,
     }
 
 
@@ -625,6 +627,7 @@ def test_endpoint_writes_port_80_and_uses_the_alias() -> None:
     assert endpoints(the_spec, context(svc="front-end")) == {
         "serviceConnect": ["http://frontend.local:80"],
         "serviceDiscovery": "front-end.test.kudos.local:80",
+        "http": None,
     }
 
 
@@ -651,6 +654,7 @@ def test_a_client_only_service_has_no_endpoints() -> None:
     assert endpoints(spec(network={"connect": {"enabled": True}}), context()) == {
         "serviceConnect": [],
         "serviceDiscovery": None,
+        "http": None,
     }
 
 
@@ -659,9 +663,10 @@ def test_legacy_namespace_keeps_the_old_service_discovery_endpoint() -> None:
     assert endpoints(spec(app="shop", environment="prod", port=8080), ctx) == {
         "serviceConnect": [],
         "serviceDiscovery": "api.shop.local:8080",
+        "http": None,
     }
 
 
 def test_no_service_discovery_endpoint_in_an_http_namespace() -> None:
     result = endpoints(api_spec(network={"connect": {}}), context(namespace_type="HTTP"))
-    assert result == {"serviceConnect": ["http://api:8080"], "serviceDiscovery": None}
+    assert result == {"serviceConnect": ["http://api:8080"], "serviceDiscovery": None, "http": None}

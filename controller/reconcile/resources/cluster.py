@@ -25,6 +25,7 @@ class ClusterResource:
     rename_hint = "choose another spec.cluster.name"
     terminal_codes = COMMON_TERMINAL_CODES | {"UnsupportedFeatureException"}
     idempotent_create = False
+    trusts_recorded = False
 
     def __init__(self, ctx: Context[EcsEnvironmentStatus], client: Any) -> None:
         self._ctx = ctx

@@ -28,6 +28,7 @@ class DiscoveryResource:
     not_owned_reason = "DiscoveryNameTaken"
     terminal_codes = COMMON_TERMINAL_CODES
     idempotent_create = True
+    trusts_recorded = True
 
     def __init__(
         self,
@@ -36,7 +37,9 @@ class DiscoveryResource:
         name: str,
         namespace: tuple[str, str] = ("", ""),  # (id, name)
         deleting: bool = False,
+        look_up: bool = False,
     ) -> None:
+        self._look_up = look_up  # spec.adopt: one may be there already; look before creating
         self._name = name
         self._namespace_id = namespace[0]
         self.rename_hint = f"rename this service (spec.name): the name is taken in {namespace[1]}"
@@ -57,8 +60,8 @@ class DiscoveryResource:
         status = self._ctx.status
         if self._forgotten or not self.recorded():
             # Creating is how a name is found (CreatorRequestId makes it safe); observing
-            # creates nothing, so it looks the name up in the namespace.
-            return self._find_by_name() if self._ctx.observing else None
+            # creates nothing, and adopting expects one, so those look it up by name.
+            return self._find_by_name() if self._ctx.observing or self._look_up else None
         service_id = str(status.service_discovery_id)
         if self._deleting:
             found = cloudmap.get_service(self._sd, service_id)

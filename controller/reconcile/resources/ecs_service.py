@@ -48,6 +48,7 @@ class EcsServiceResource:
     rename_hint = "set another spec.name"
     terminal_codes = ECS_SERVICE_TERMINAL_CODES
     idempotent_create = True  # the clientToken returns the same service on a repeat
+    trusts_recorded = False
 
     def __init__(
         self,

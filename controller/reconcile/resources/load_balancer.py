@@ -9,7 +9,12 @@ from typing import Any
 from ...api.environment import EcsEnvironmentStatus, LoadBalancersStatus, LoadBalancerStatus
 from ...aws import ec2, elbv2
 from ...naming import from_aws_tags
-from ...observe.load_balancer import listener_delta, load_balancer_delta, security_group_delta
+from ...observe.load_balancer import (
+    listener_delta,
+    load_balancer_delta,
+    security_group_delta,
+    targets_group_delta,
+)
 from ...render.load_balancer import (
     Kind,
     ListenerWant,
@@ -17,10 +22,12 @@ from ...render.load_balancer import (
     create_listener_request,
     create_load_balancer_request,
     create_security_group_request,
+    create_targets_security_group_request,
     extra_certificates,
     ingress_permissions,
     listener_shape,
     load_balancer_attributes,
+    targets_ingress,
 )
 from ..engine import Context
 from ..errors import COMMON_TERMINAL_CODES, Waiting
@@ -62,6 +69,7 @@ def keep(kind: Kind, **fields: Any) -> EcsEnvironmentStatus:
 class _Client:
     terminal_codes = ELB_TERMINAL_CODES
     idempotent_create = False
+    trusts_recorded = False
 
     def __init__(self, ctx: EnvContext, client: Any, kind: Kind) -> None:
         self._ctx = ctx
@@ -145,7 +153,55 @@ class SecurityGroupResource(_Client):
                 "interfaces",
                 delay=PROVISIONING_POLL_SECONDS,
             ) from err
-        self._ctx.save(keep(self._kind, security_group_id=None))
+        self.forget()  # gone: status stops naming it
+
+
+class TargetsSecurityGroupResource(SecurityGroupResource):
+    """The group a routed service's tasks join: it lets the load balancer's group in."""
+
+    noun = "targets security group"
+    reason = "TargetsSecurityGroup"
+
+    def __init__(self, ctx: EnvContext, client: Any, kind: Kind, load_balancer_group: str) -> None:
+        super().__init__(ctx, client, kind)
+        self._from = load_balancer_group
+
+    def recorded(self) -> bool:
+        return bool(self._recorded.targets_security_group_id)
+
+    def name_of(self, want: LoadBalancerWant) -> str:
+        return want.targets_security_group_name
+
+    def observe(self, want: LoadBalancerWant) -> Seen[Described] | None:
+        group_id = self._recorded.targets_security_group_id
+        found = (
+            ec2.describe_security_group(self._aws, group_id)
+            if group_id
+            else ec2.find_security_group(self._aws, want.vpc_id, want.targets_security_group_name)
+        )
+        if found is None:
+            return None
+        return Seen(found["GroupName"], found, from_aws_tags(found.get("Tags")))
+
+    def diff(self, want: LoadBalancerWant, seen: Seen[Described]) -> dict[str, Any]:
+        return targets_group_delta(seen.facts, self._from)
+
+    def create(self, want: LoadBalancerWant) -> Seen[Described]:
+        group_id = ec2.create_security_group(self._aws, create_targets_security_group_request(want))
+        self._ctx.save(keep(self._kind, targets_security_group_id=group_id))
+        ec2.authorize_ingress(self._aws, group_id, targets_ingress(self._from))
+        found = {"GroupId": group_id, "GroupName": want.targets_security_group_name}
+        return Seen(want.targets_security_group_name, found, dict(want.tags), created=True)
+
+    def update(self, want: LoadBalancerWant, seen: Seen[Described]) -> Seen[Described]:
+        ec2.authorize_ingress(self._aws, seen.facts["GroupId"], targets_ingress(self._from))
+        return seen
+
+    def forget(self) -> None:
+        self._ctx.save(keep(self._kind, targets_security_group_id=None))
+
+    def keep(self, seen: Seen[Described]) -> EcsEnvironmentStatus:
+        return keep(self._kind, targets_security_group_id=seen.facts["GroupId"])
 
 
 class LoadBalancerResource(_Client):

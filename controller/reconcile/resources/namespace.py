@@ -38,6 +38,7 @@ class NamespaceResource:
     rename_hint = "choose another spec.serviceDiscovery.namespace"
     terminal_codes = COMMON_TERMINAL_CODES | {"NamespaceAlreadyExists"}
     idempotent_create = False  # the operation id must be saved before it is polled
+    trusts_recorded = False
 
     def __init__(
         self, ctx: Context[EcsEnvironmentStatus], sd: Any, find_by_name: bool = True

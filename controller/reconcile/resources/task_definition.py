@@ -77,6 +77,7 @@ class TaskDefinitionResource:
     rename_hint = "set another spec.name"
     terminal_codes = COMMON_TERMINAL_CODES
     idempotent_create = False  # a repeat would register a second revision: saved at once
+    trusts_recorded = False
 
     def __init__(
         self,
@@ -118,7 +119,10 @@ class TaskDefinitionResource:
             if arn and self._cache.digest(self._ecs, arn) == want.digest:
                 return _revision(arn)
         if self._ctx.observing and want.running:
-            return _revision(want.running)  # what runs; diff says how it differs
+            # What runs, whose content is not known to match: diff says how it differs,
+            # and status must not take it for a revision of this content.
+            self._digest = None
+            return _revision(want.running)
         unsaved = self._unsaved_revision(want)
         return None if unsaved is None else _revision(unsaved)
 
