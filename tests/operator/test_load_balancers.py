@@ -178,3 +178,62 @@ def test_services_routed_by_path_more_specific_first_and_unrouted(
         g["TargetGroupName"] for g in aws.client("elbv2").describe_target_groups()["TargetGroups"]
     ]
     assert "kudos-test-api" not in names
+
+
+def test_https_routing_a_path_clash_a_restart_and_a_rule_changed_out_of_band(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    certificate = aws.client("acm").request_certificate(DomainName="kudos.example.com")[
+        "CertificateArn"
+    ]
+    apply(
+        kubectl,
+        namespace,
+        app(),
+        env(http={"public": {"certificates": [certificate]}}),
+        service("api", port=8080, http={"path": "api", "alias": ["kudos.example.com"]}),
+    )
+    operator.start()
+    public = wait_ready(kube, namespace, "ecsenvironments", "test", timeout=90)["status"][
+        "loadBalancers"
+    ]["public"]
+    api = wait_ready(kube, namespace, "ecsservices", "api", timeout=90)["status"]
+    assert api["endpoints"]["http"] == "https://kudos.example.com/api"
+    assert api["http"]["listenerArn"] == public["httpsListenerArn"]
+    rule = {r["RuleArn"]: r for r in _rules(aws, public["httpsListenerArn"])}[
+        api["http"]["ruleArn"]
+    ]
+    hosts = next(c for c in rule["Conditions"] if c["Field"] == "host-header")
+    assert hosts["HostHeaderConfig"]["Values"] == ["kudos.example.com"]
+
+    # The same path and host for another service: refused, naming who routes it.
+    apply(
+        kubectl,
+        namespace,
+        service("api-two", port=8080, http={"path": "/api", "alias": ["kudos.example.com"]}),
+    )
+    refused = eventually(
+        lambda: get(kube, namespace, "ecsservices", "api-two"),
+        lambda o: o is not None and condition(o).get("reason") == "PathTaken",
+        timeout=60,
+    )
+    assert f"EcsService {namespace}/api" in condition(refused)["message"]
+    assert len(_rules(aws, public["httpsListenerArn"])) == 1
+
+    # A restart keeps every priority; a rule changed by hand is put back by the resync.
+    operator.stop()
+    operator.start()
+    elb = aws.client("elbv2")
+    elb.modify_rule(
+        RuleArn=api["http"]["ruleArn"],
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/elsewhere"]}}],
+    )
+    repaired = eventually(
+        lambda: {r["RuleArn"]: r for r in _rules(aws, public["httpsListenerArn"])},
+        lambda rules: _paths(rules[api["http"]["ruleArn"]]) == ["/api", "/api/*"],
+        timeout=60,
+    )
+    assert repaired[api["http"]["ruleArn"]]["Priority"] == str(api["http"]["rulePriority"])
+    after = get(kube, namespace, "ecsservices", "api")
+    assert after is not None
+    assert after["status"]["http"] == api["http"]
