@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..naming import Names
+from ..render.load_balancer import KINDS, load_balancer_name
 from ..render.service import port_name
 from .discover import (
     Cluster,
@@ -503,11 +504,47 @@ def service_edits(
             f"{names.family}"
         )
     if service.load_balancers:
-        notes.append(
-            f"it is attached to {', '.join(service.load_balancers)}: kopilot does not manage "
-            "load balancers; check status.plannedChanges"
-        )
+        notes.append(service_load_balancer_note(spec, service))
     return edits, notes
+
+
+def service_load_balancer_note(spec: dict[str, Any], service: Service) -> str:
+    """An ECS service behind Copilot's load balancer: nothing of it is adopted."""
+    groups = ", ".join(service.load_balancers)
+    if spec.get("http") is None:
+        return (
+            f"it is behind Copilot's load balancer (target groups {groups}), and its spec has "
+            "no http: under Manage, kopilot detaches it (a new deployment) and Copilot's load "
+            "balancer no longer reaches it"
+        )
+    return (
+        f"it is behind Copilot's load balancer (target groups {groups}), which is not adopted: "
+        "kopilot will create its own load balancer, target group and listener rule; the old "
+        "one keeps serving until DNS moves. Under Manage, kopilot attaches the service to its "
+        "own target group in place of Copilot's (a new deployment), so Copilot's load balancer "
+        "stops reaching it: lower the DNS records' TTL first and move them to kopilot's load "
+        "balancer right after"
+    )
+
+
+def environment_load_balancer_notes(
+    spec: dict[str, Any], services: list[Service], names: Names
+) -> list[str]:
+    """Copilot's load balancers are named by CloudFormation; kopilot adopts only its own
+    names ({app}-{env}-pub / -int), so none is adopted and nothing is written for them."""
+    behind = [s for s in services if s.copilot_name and s.load_balancers]
+    if not behind:
+        return []
+    kinds = [k for k in KINDS if k in (spec.get("http") or {})]
+    ours = " and ".join(load_balancer_name(names, k) for k in kinds) or "none"
+    listed = ", ".join(f"{s.copilot_name} ({s.name})" for s in behind)
+    return [
+        f"Copilot's load balancer (CloudFormation-named) serves {listed}: it is not adopted, "
+        f"since kopilot names its load balancers {load_balancer_name(names, 'public')} and "
+        f"{load_balancer_name(names, 'private')} and cannot adopt one of another name yet. "
+        f"kopilot will create its own load balancer (spec.http: {ours}); the old one keeps "
+        "serving until DNS moves"
+    ]
 
 
 def service_found(service: Service) -> list[str]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import EcsEnvironmentSpec
-from .copilot import ValueKindError, as_bool, interpolate
-from .mapping import LATER, Builder, Mapping, ordered, validate
+from .copilot import ValueKindError, as_bool, interpolate, is_bool
+from .mapping import Builder, Mapping, ordered, validate
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ def map_environment(manifest: dict[str, Any], ctx: EnvironmentContext, file: str
     doc = interpolate(manifest, ctx.app, env).doc
     b = Builder(file)
     b.result.spec.update({"app": ctx.app, "region": ctx.region})
+    http: Any = None
     for key, value in doc.items():
         if key in ("name", "type"):
             b.done(key)
@@ -43,15 +44,12 @@ def map_environment(manifest: dict[str, Any], ctx: EnvironmentContext, file: str
                 else:
                     b.unknown(path, "environment manifest's observability")
         elif key == "http":
-            b.skip(
-                "http",
-                "the environment's load balancers (certificates, ingress, access logs, SSL "
-                f"policy): kopilot does not create load balancers yet; {LATER}",
-            )
+            http = value  # after network: the public load balancer takes its subnets
         elif key == "cdn":
             b.skip("cdn", "CloudFront: kopilot does not create a content delivery network")
         else:
             b.unknown(str(key), "environment manifest")
+    _environment_http(b, http, env)
     if "network" not in b.result.spec:
         b.result.notes.append(
             f"Environment {env}: {file} imports no VPC (Copilot created one): set spec.network "
@@ -61,11 +59,175 @@ def map_environment(manifest: dict[str, Any], ctx: EnvironmentContext, file: str
     if ctx.legacy_namespace:
         b.result.spec["serviceDiscovery"] = {"legacyNamespace": True}
     validated = validate(EcsEnvironmentSpec, b.result.spec, b, None, {})
-    b.result.spec = ordered(
-        validated,
-        ("app", "region", "network", "cluster", "serviceDiscovery"),
-    )
+    b.result.spec = ordered(validated, ENVIRONMENT_ORDER)
     return b.result
+
+
+ENVIRONMENT_ORDER = ("app", "region", "network", "cluster", "serviceDiscovery", "http")
+LOAD_BALANCER_ORDER = (
+    "certificates",
+    "sslPolicy",
+    "allowedSourceCidrs",
+    "subnets",
+    "accessLogs",
+)
+
+
+def private_ingress_note(env: str) -> str:
+    """Copilot's internal load balancer lets in the environment security group only (the
+    services), unless `http.private.ingress.vpc`; kopilot's lets in the VPC's CIDR."""
+    return (
+        f"Environment {env}: Copilot's internal load balancer let in only the environment's "
+        "services (its environment security group); kopilot's lets in the VPC's CIDR (the "
+        "default of spec.http.private.allowedSourceCidrs): narrow allowedSourceCidrs to the "
+        "services' subnets if that matters."
+    )
+
+
+def _environment_http(b: Builder, value: Any, env: str) -> None:
+    """`http.public` and `http.private` (env.go EnvironmentHTTPConfig) -> spec.http."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        b.invalid("http", ValueKindError(f"{value!r} is not a map (public, private)"))
+        return
+    for kind, block in value.items():
+        path = f"http.{kind}"
+        if kind not in ("public", "private"):
+            b.unknown(path, "environment manifest's http")
+            continue
+        if block is None:
+            continue
+        if not isinstance(block, dict):
+            b.invalid(path, ValueKindError(f"{block!r} is not a map"))
+            continue
+        lb = b.result.spec.setdefault("http", {}).setdefault(kind, {})
+        b.result.origins[("http", kind)] = path
+        b.done(path)
+        implied = b.result.implied.get(kind, {})
+        if implied.get("subnets"):
+            b.put(("http", kind, "subnets"), implied["subnets"], "network.vpc.subnets.public")
+        vpc_ingress = False
+        for sub, item in block.items():
+            where = f"{path}.{sub}"
+            if item is None:
+                continue
+            try:
+                if sub == "certificates":
+                    if not (isinstance(item, list) and all(isinstance(a, str) for a in item)):
+                        raise ValueKindError(f"{item!r} is not a list of ARNs")
+                    b.put(("http", kind, "certificates"), list(item), where)
+                elif sub == "ssl_policy":
+                    b.put(("http", kind, "sslPolicy"), str(item), where)
+                elif sub == "access_logs" and kind == "public":
+                    _access_logs(b, item, where)
+                elif sub == "subnets" and kind == "private":
+                    if not (isinstance(item, list) and all(isinstance(a, str) for a in item)):
+                        raise ValueKindError(f"{item!r} is not a list of subnet ids")
+                    b.put(("http", kind, "subnets"), list(item), where)
+                elif sub == "ingress":
+                    vpc_ingress |= _ingress(b, item, where, kind)
+                elif sub == "security_groups":
+                    vpc_ingress |= _deprecated_ingress(b, item, where, kind)
+                else:
+                    b.unknown(where, f"environment manifest's http.{kind}")
+            except ValueKindError as err:
+                b.invalid(where, err)
+        b.result.spec["http"][kind] = ordered(lb, LOAD_BALANCER_ORDER)
+        if kind == "private" and not vpc_ingress:
+            b.result.notes.append(private_ingress_note(env))
+
+
+def _access_logs(b: Builder, item: Any, path: str) -> None:
+    if is_bool(item):
+        if as_bool(item):
+            b.skip(
+                path,
+                "access logs to a bucket Copilot made (its environment stack's "
+                "ELBAccessLogsBucket): kopilot writes to a bucket you name; set "
+                "spec.http.public.accessLogs.bucket to that bucket",
+            )
+        else:
+            b.done(path)  # off, as kopilot
+        return
+    if not isinstance(item, dict):
+        raise ValueKindError(f"{item!r} is neither a boolean nor a map")
+    bucket = item.get("bucket_name")
+    for key, value in item.items():
+        where = f"{path}.{key}"
+        if key == "bucket_name":
+            b.put(("http", "public", "accessLogs", "bucket"), str(value), where)
+        elif key == "prefix" and bucket is not None:
+            b.put(("http", "public", "accessLogs", "prefix"), str(value), where)
+        elif key == "prefix":
+            b.skip(
+                where,
+                "a prefix in the bucket Copilot made (no bucket_name): kopilot writes to a "
+                "bucket you name; set spec.http.public.accessLogs (bucket, prefix)",
+            )
+        else:
+            b.unknown(where, "environment manifest's http.public.access_logs")
+
+
+_CDN = (
+    "only CloudFront may connect (its managed prefix list): kopilot makes no CloudFront "
+    "distribution, and allowedSourceCidrs takes CIDRs"
+)
+
+
+def _ingress(b: Builder, item: Any, path: str, kind: str) -> bool:
+    """`ingress` (public: cdn, source_ips; private: vpc); whether the VPC may connect."""
+    if not isinstance(item, dict):
+        raise ValueKindError(f"{item!r} is not a map")
+    vpc = False
+    for key, value in item.items():
+        where = f"{path}.{key}"
+        if value is None:
+            continue
+        try:
+            if kind == "public" and key == "source_ips":
+                if not (isinstance(value, list) and all(isinstance(c, str) for c in value)):
+                    raise ValueKindError(f"{value!r} is not a list of CIDRs")
+                b.put(("http", kind, "allowedSourceCidrs"), list(value), where)
+            elif kind == "public" and key == "cdn":
+                if as_bool(value):
+                    b.skip(where, _CDN)
+                else:
+                    b.done(where)
+            elif kind == "public" and key == "from_vpc":
+                raise ValueKindError("a public load balancer already lets the VPC in")
+            elif kind == "private" and key in ("vpc", "from_vpc"):
+                vpc = as_bool(value)
+                b.done(where)  # on: kopilot's default, the VPC's CIDR; off: noted
+            else:
+                b.unknown(where, f"environment manifest's http.{kind} ingress")
+        except ValueKindError as err:
+            b.invalid(where, err)
+    return vpc
+
+
+def _deprecated_ingress(b: Builder, item: Any, path: str, kind: str) -> bool:
+    """`security_groups.ingress` (before Copilot v1.23): `restrict_to` (public) and
+    `from_vpc` (private)."""
+    if not isinstance(item, dict):
+        raise ValueKindError(f"{item!r} is not a map")
+    vpc = False
+    for key, value in item.items():
+        if key != "ingress":
+            b.unknown(f"{path}.{key}", f"environment manifest's http.{kind}.security_groups")
+            continue
+        if not isinstance(value, dict):
+            b.invalid(f"{path}.ingress", ValueKindError(f"{value!r} is not a map"))
+            continue
+        for sub, rules in value.items():
+            where = f"{path}.ingress.{sub}"
+            if kind == "public" and sub == "restrict_to":
+                _ingress(b, rules, where, kind)
+            elif sub == "from_vpc":
+                vpc = _ingress(b, {"from_vpc": rules}, f"{path}.ingress", kind)
+            else:
+                b.unknown(where, f"environment manifest's http.{kind}.security_groups.ingress")
+    return vpc
 
 
 def _environment_network(b: Builder, value: Any, env: str) -> None:
@@ -136,6 +298,9 @@ def _vpc(b: Builder, vpc: dict[str, Any], env: str) -> None:
         return
     b.put(("network", "vpcId"), vpc_id, "network.vpc.id")
     b.put(("network", "subnets"), ids[chosen], f"network.vpc.subnets.{chosen}")
+    if chosen == "private" and ids["public"]:
+        # Copilot's public load balancer is in the public subnets (environment/cf.yml).
+        b.result.implied["public"] = {"subnets": ids["public"]}
     if chosen == "public":
         b.put(("network", "assignPublicIp"), True, "network.vpc.subnets.public")
     elif ids["public"]:

@@ -41,6 +41,9 @@ class Mapping:
     unmapped: list[Unmapped] = field(default_factory=list)
     origins: dict[KPath, str] = field(default_factory=dict)  # kopilot path -> Copilot field
     notes: list[str] = field(default_factory=list)  # choices the reader should know of
+    # What an environment's load balancer gets when a service needs one the manifest does
+    # not configure: kind -> its spec (the public one's subnets).
+    implied: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Builder:
@@ -79,6 +82,9 @@ class Builder:
 # -- checking with kopilot's models --------------------------------------------------------
 
 _FARGATE_PAIR = (("cpu",), ("memory",))
+# Maps whose presence means something even when empty (a service's routing, an
+# environment's load balancer): left empty, not removed, when what they held is refused.
+_PRESENCE = {("http",), ("http", "public"), ("http", "private")}
 _RULE_PREFIX = re.compile(r"^([A-Za-z][A-Za-z.]*): (.*)$", re.DOTALL)
 
 
@@ -178,6 +184,9 @@ def _drop(
     else:
         _pop(spec, target)
         rest = "it is left out"
+        for n in range(1, len(target)):
+            if target[:n] in _PRESENCE and _get(spec, target[:n]) is None:
+                _set(spec, target[:n], {})  # an empty block still says something
     for source in sources or [".".join(target)]:
         b.skip(source, f"kopilot's API refuses {refused}; {rest}")
     for path in inside:

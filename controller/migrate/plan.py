@@ -13,9 +13,12 @@ into each environment's EcsEnvironment and service patches (adopt.py says what c
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from ..api import EcsEnvironmentSpec, EcsServiceSpec
 from ..api.common import APP_NAME_MAX, ENV_NAME_MAX, NAME_PATTERN, REGION_PATTERN, SERVICE_NAME_MAX
@@ -28,6 +31,7 @@ from .adopt import (
     changes,
     environment_edits,
     environment_found,
+    environment_load_balancer_notes,
     network_of,
     pick_cluster,
     service_edits,
@@ -35,7 +39,12 @@ from .adopt import (
 )
 from .copilot import merge_override
 from .discover import Cluster, Environment, Found, Namespace, Service
-from .environments import EnvironmentContext, map_environment
+from .environments import (
+    ENVIRONMENT_ORDER,
+    EnvironmentContext,
+    map_environment,
+    private_ingress_note,
+)
 from .mapping import Mapping, Unmapped, ordered
 from .services import ServiceContext, map_service
 from .workspace import Manifest, Workspace, WorkspaceError
@@ -85,6 +94,8 @@ class EnvironmentPlan:
     file: str
     namespace: str  # the Kubernetes namespace of the overlay
     spec: dict[str, Any]
+    # A load balancer's spec when a service needs one the manifest does not configure.
+    implied: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,12 +138,14 @@ def plan_import(ws: Workspace, options: Options, found: Found | None = None) -> 
                 file=manifest.file,
                 namespace=namespace_for(ws.app, manifest.name),
                 spec=mapping.spec,
+                implied=mapping.implied,
             )
         )
     for manifest in ws.services:
         service = _plan_service(plan, manifest, ws.app, options.region, env_names)
         if service is not None:
             plan.services.append(service)
+    _load_balancers(plan)
     for manifest in ws.others:
         plan.unmapped.append(Unmapped(manifest.file, "type", _OTHER_TYPES[manifest.type]))
     for extra in ws.extras:
@@ -229,7 +242,99 @@ def _plan_service(
         )
         patches[env] = merge_patch(base.spec, mapping.spec)
         _collect_override(plan, file, env, override, mapping, base_fields)
+        plan.notes.extend(n for n in mapping.notes if n not in plan.notes)
     return ServicePlan(manifest.name, manifest.type, file, base.spec, patches)
+
+
+def _load_balancers(plan: Plan) -> None:
+    """Each environment gets the load balancers its services route from: Copilot makes an
+    environment's public (internal) load balancer when a Load Balanced Web Service (a
+    Backend Service with http) needs it, whatever the environment manifest says of it."""
+    routing = False
+    for env in plan.environments:
+        routed: dict[str, list[str]] = {"public": [], "private": []}
+        aliased: dict[str, list[str]] = {"public": [], "private": []}
+        for service in plan.services:
+            http = apply_merge_patch(service.base, service.patches[env.name]).get("http")
+            if http is None:
+                continue
+            kind = "public" if http.get("public", True) else "private"
+            routed[kind].append(service.name)
+            internal = f"{service.name}.{env.name}.{plan.app}.internal"
+            if any(alias != internal for alias in http.get("alias") or []):
+                aliased[kind].append(service.name)
+        given = dict(env.spec.get("http") or {})
+        for kind, names in routed.items():
+            listed = ", ".join(names)
+            if names and kind not in given:
+                block = copy.deepcopy(env.implied.get(kind, {}))
+                if not _valid_environment(env.spec, kind, block):
+                    block = {}
+                env.spec.setdefault("http", {})[kind] = block
+                where = " in the public subnets" if block.get("subnets") else ""
+                verb, them = ("routes", "it") if len(names) == 1 else ("route", "them")
+                plan.notes.append(
+                    f"Environment {env.name}: {listed} {verb} from its {_KIND[kind]} load "
+                    f"balancer, which Copilot made for {them}; {env.file} configures none, so "
+                    f"spec.http.{kind} is written as Copilot's defaults{where}."
+                )
+                if kind == "private":
+                    plan.notes.append(private_ingress_note(env.name))
+            elif not names and kind in given:
+                plan.notes.append(
+                    f"Environment {env.name}: {env.file} configures a {_KIND[kind]} load "
+                    "balancer, but no service of the workspace routes from it there: Copilot "
+                    "makes one only for a service that needs it, kopilot makes spec.http."
+                    f"{kind} as given. Remove it unless a service of another workspace uses it."
+                )
+            lb = (env.spec.get("http") or {}).get(kind)
+            if aliased[kind] and lb is not None and not lb.get("certificates"):
+                verb = "routes" if len(aliased[kind]) == 1 else "route"
+                plan.notes.append(
+                    f"Environment {env.name}: {', '.join(aliased[kind])} {verb} by http.alias, "
+                    f"but its {_KIND[kind]} load balancer has no certificates: Copilot served "
+                    "aliases over HTTPS, with the certificate of the app's domain (`copilot app "
+                    f"init --domain`) or of http.{kind}.certificates. Set spec.http.{kind}."
+                    "certificates to its ARN, or the aliases are served over HTTP only."
+                )
+            network = env.spec.get("network")
+            if (
+                kind == "public"
+                and lb is not None
+                and not lb.get("subnets")
+                and network
+                and not network.get("assignPublicIp")
+            ):
+                plan.notes.append(
+                    f"Environment {env.name}: its public load balancer goes in "
+                    "spec.network.subnets, where the tasks run without a public IP, and "
+                    f"{env.file} imports no public subnets: an internet-facing load balancer "
+                    "needs public subnets (a route to an internet gateway) in two Availability "
+                    "Zones. Set spec.http.public.subnets."
+                )
+            routing = routing or bool(names)
+        env.spec = ordered(env.spec, ENVIRONMENT_ORDER)
+    if routing:
+        plan.notes.append(
+            "Load balancers: kopilot makes its own in each environment ({app}-{env}-pub and "
+            "-int) and routes the services there; Copilot's keeps serving until DNS moves. "
+            "Point the services' domain names (the http.alias records, Copilot's "
+            "{svc}.{env}.{app}.<domain> of an app with a domain) at the EcsEnvironment's "
+            "status.loadBalancers.<public|private>.dnsName once the services are Available."
+        )
+
+
+_KIND = {"public": "public", "private": "internal"}
+
+
+def _valid_environment(spec: dict[str, Any], kind: str, block: dict[str, Any]) -> bool:
+    candidate = copy.deepcopy(spec)
+    candidate.setdefault("http", {})[kind] = block
+    try:
+        EcsEnvironmentSpec.model_validate(candidate)
+    except ValidationError:
+        return False
+    return True
 
 
 def _collect(plan: Plan, file: str, mapped: list[str], unmapped: list[Unmapped]) -> None:
@@ -343,9 +448,10 @@ def _adopt_environment(
         )
         return
     spec, refused = apply_edits(env.spec, edits, EcsEnvironmentSpec)
-    spec = ordered(spec, ("app", "region", "network", "cluster", "serviceDiscovery"))
+    spec = ordered(spec, ENVIRONMENT_ORDER)
     cluster, _ = pick_cluster(aws_env)
     network, _ = network_of(aws_env.services, aws_env.subnet_vpcs)
+    notes += environment_load_balancer_notes(spec, aws_env.services, Names(app, name))
     report.findings.append(
         Finding(
             env=name,

@@ -5,12 +5,13 @@ reads which top-level field for which types; anything else is reported as unknow
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..api import EcsServiceSpec
 from .copilot import (
     AUTOSCALING_KEYS,
+    ENV_VARIABLE,
     ValueKindError,
     as_bool,
     as_int,
@@ -38,6 +39,11 @@ COPILOT_LOG_PREFIX = "copilot"
 # which fill what image.healthcheck leaves out; kopilot's defaults are the same numbers.
 DEFAULT_HEALTH_COMMAND = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]
 
+# What Copilot's target group leaves to Elastic Load Balancing when http.healthcheck does not
+# say (workloads/partials/cf/alb.yml sets these only when given): ELB checks every 30 s and
+# wants 5 successes. kopilot's defaults are 10 s and 2, so the importer writes ELB's.
+ELB_HEALTH_DEFAULTS = {"healthyThreshold": 5, "interval": 30}
+
 
 @dataclass(frozen=True)
 class ServiceContext:
@@ -45,6 +51,8 @@ class ServiceContext:
     app: str
     env: str | None  # None: the top level, shared by every environment
     region: str
+    name: str | None = None  # the manifest's (map_service fills it in)
+    sidecar_ports: dict[str, str] = field(default_factory=dict)  # sidecar -> its port
 
 
 _Handler = Callable[[Builder, str, Any, ServiceContext], None]
@@ -418,14 +426,249 @@ def _deployment(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
 
 
 def _http(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
-    if is_bool(value) and not as_bool(value):
-        b.done("http")  # no load balancer, as kopilot
+    """Copilot's routing rule (lb_web_svc.go HTTPOrBool, backend_svc.go HTTP) ->
+    spec.http: a Load Balanced Web Service is routed from the environment's public load
+    balancer, a Backend Service from its internal one."""
+    if value is None:
         return
-    internal = " internal" if ctx.type == BACKEND_SERVICE else ""
-    b.skip(
-        "http",
-        f"the{internal} Application Load Balancer (listener rule, target group, health check, "
-        f"aliases): kopilot does not create load balancers yet; {LATER}",
+    if is_bool(value):
+        if not as_bool(value):
+            b.done("http")  # no load balancer, as kopilot
+            return
+        b.invalid("http", ValueKindError("true gives no http.path (Copilot requires one)"))
+        return
+    if not isinstance(value, dict):
+        b.invalid("http", ValueKindError(f"{value!r} is neither false nor a map"))
+        return
+    if not value:
+        b.done("http")  # empty: Copilot attaches no load balancer
+        return
+    internal = ctx.type == BACKEND_SERVICE
+    b.result.spec["http"] = {"public": False} if internal else {}
+    b.result.origins[("http",)] = "http"
+    b.done("http")
+    sidecar = _target_sidecar(value, ctx)
+    for sub, item in value.items():
+        path = f"http.{sub}"
+        if item is None:
+            continue
+        try:
+            _http_field(b, str(sub), item, path, ctx, sidecar)
+        except ValueKindError as err:
+            b.invalid(path, err)
+    http = b.result.spec["http"]
+    if internal and "alias" not in http and ctx.env is not None and ctx.name:
+        # Copilot's internal listener rule (http-listener.yml) matches the host
+        # {svc}.{env}.{app}.internal (and the load balancer's DNS name): kept, so Backend
+        # Services sharing a path stay apart.
+        host = f"{ctx.name}.{ctx.env}.{ctx.app}.internal"
+        http["alias"] = [host]
+        b.result.origins[("http", "alias")] = "http"
+        b.result.notes.append(
+            f"Service {ctx.name} in {ctx.env}: Copilot's internal load balancer routed it by "
+            f"host {host}, a record in Copilot's private hosted zone {ctx.env}.{ctx.app}.internal "
+            "(Route 53, which kopilot does not manage): spec.http.alias keeps that host; point "
+            "the record at kopilot's internal load balancer (the EcsEnvironment's "
+            "status.loadBalancers.private.dnsName)."
+        )
+    check = http.setdefault("healthCheck", {})
+    # What the API refuses in the check as a whole (timeout against the interval) costs the
+    # check, not the service's routing.
+    b.result.origins.setdefault(("http", "healthCheck"), "http.healthcheck" if check else "http")
+    for name, default in ELB_HEALTH_DEFAULTS.items():
+        check.setdefault(name, default)
+    http["healthCheck"] = ordered(check, _HEALTH_ORDER)
+    b.result.spec["http"] = ordered(http, _HTTP_ORDER)
+
+
+_HTTP_ORDER = (
+    "public",
+    "path",
+    "alias",
+    "targetPort",
+    "healthCheck",
+    "deregistrationDelay",
+    "stickiness",
+    "allowedSourceIps",
+)
+_HEALTH_ORDER = (
+    "path",
+    "port",
+    "successCodes",
+    "healthyThreshold",
+    "unhealthyThreshold",
+    "interval",
+    "timeout",
+    "gracePeriod",
+)
+
+
+def _http_field(
+    b: Builder, sub: str, item: Any, path: str, ctx: ServiceContext, sidecar: str | None
+) -> None:
+    kpath: KPath = ("http",)
+    if sub == "path":
+        if not isinstance(item, str):
+            raise ValueKindError(f"{item!r} is not a path")
+        if _per_environment(item, ctx):
+            b.done(path)  # each overlay writes it, interpolated
+        else:
+            b.put((*kpath, "path"), item, path)
+    elif sub == "alias":
+        _alias(b, item, path, ctx)
+    elif sub == "healthcheck":
+        _target_health_check(b, item, path, ctx)
+    elif sub == "deregistration_delay":
+        b.put((*kpath, "deregistrationDelay"), duration_seconds(item), path)
+    elif sub == "stickiness":
+        b.put((*kpath, "stickiness"), as_bool(item), path)
+    elif sub == "allowed_source_ips":
+        if not (isinstance(item, list) and all(isinstance(s, str) for s in item)):
+            raise ValueKindError(f"{item!r} is not a list of CIDRs")
+        b.put((*kpath, "allowedSourceIps"), list(item), path)
+    elif sub in ("target_container", "targetContainer"):
+        if sidecar is None:
+            b.done(path)  # the main container, as kopilot
+        else:
+            b.skip(path, _sidecar_why(sidecar, ctx))
+    elif sub == "target_port":
+        port = as_int(item)
+        if sidecar is None:
+            b.put((*kpath, "targetPort"), port, path)
+        else:
+            b.skip(path, _sidecar_why(sidecar, ctx))
+    elif sub == "redirect_to_https":
+        if as_bool(item):
+            b.done(path)  # kopilot's: with certificates, port 80 redirects to 443
+        else:
+            b.skip(
+                path,
+                "serving plain HTTP beside HTTPS: kopilot's port 80 always redirects to 443 "
+                "when the load balancer has certificates",
+            )
+    elif sub == "version":
+        if str(item).lower() == "http1":
+            b.done(path)  # kopilot's target groups speak HTTP/1.1
+        else:
+            b.skip(
+                path,
+                f"target group protocol version {item}: kopilot's target groups speak "
+                f"HTTP/1.1; {LATER}",
+            )
+    elif sub == "hosted_zone":
+        b.skip(path, _ROUTE53)
+    elif sub == "additional_rules":
+        b.skip(
+            path,
+            f"more listener rules (paths, ports, containers): kopilot routes one path to one "
+            f"port of a service; {LATER}",
+        )
+    elif sub == "alb":
+        b.skip(
+            path,
+            "an imported load balancer: kopilot routes from the load balancers of the "
+            "EcsEnvironment (spec.http), which it makes and names itself; it cannot use "
+            "another one",
+        )
+    elif sub in ("public", "private"):
+        where = "internal" if ctx.type == BACKEND_SERVICE else "public"
+        b.skip(
+            path,
+            f"not a field of released Copilot's {ctx.type} manifest (v1.33 ignores it and "
+            f"routes from the environment's {where} load balancer); kopilot places the rule "
+            "with spec.http.public (true: the environment's public load balancer, false: its "
+            "private one) and cannot place the service's load balancer otherwise",
+        )
+    else:
+        b.unknown(path, f"{ctx.type} manifest's http")
+
+
+_ROUTE53 = (
+    "a Route 53 hosted zone for the alias: kopilot does not manage DNS records; point the "
+    "alias at kopilot's load balancer (the EcsEnvironment's status.loadBalancers) when it "
+    "serves"
+)
+
+
+def _alias(b: Builder, item: Any, path: str, ctx: ServiceContext) -> None:
+    """`alias: a.com`, `alias: [a.com, b.com]` or `alias: [{name: a.com, hosted_zone: Z1}]`."""
+    names: list[str] = []
+    entries = item if isinstance(item, list) else [item]
+    for i, entry in enumerate(entries):
+        if isinstance(entry, str):
+            names.append(entry)
+        elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            names.append(entry["name"])
+            for extra in entry:
+                if extra == "hosted_zone":
+                    b.skip(f"{path}[{i}].hosted_zone", _ROUTE53)
+                elif extra != "name":
+                    b.unknown(f"{path}[{i}].{extra}", f"{ctx.type} manifest's http.alias")
+        else:
+            raise ValueKindError(f"{item!r} is not a host name, a list of them or of {{name}}")
+    if any(_per_environment(name, ctx) for name in names):
+        b.done(path)  # each overlay writes it, interpolated
+    else:
+        b.put(("http", "alias"), names, path)
+
+
+def _target_health_check(b: Builder, item: Any, path: str, ctx: ServiceContext) -> None:
+    kpath: KPath = ("http", "healthCheck")
+    if isinstance(item, str):
+        b.put((*kpath, "path"), _slash(item), path)
+        return
+    if not isinstance(item, dict):
+        raise ValueKindError(f"{item!r} is neither a path nor a map")
+    for key, value in item.items():
+        sub = f"{path}.{key}"
+        if value is None:
+            continue
+        try:
+            if key == "path":
+                if not isinstance(value, str):
+                    raise ValueKindError(f"{value!r} is not a path")
+                b.put((*kpath, "path"), _slash(value), sub)
+            elif key == "success_codes":
+                b.put((*kpath, "successCodes"), str(value), sub)
+            elif key in ("port", "healthy_threshold", "unhealthy_threshold"):
+                b.put((*kpath, camel(key)), as_int(value), sub)
+            elif key in ("interval", "timeout", "grace_period"):
+                b.put((*kpath, camel(key)), duration_seconds(value), sub)
+            else:
+                b.unknown(sub, f"{ctx.type} manifest's http.healthcheck")
+        except ValueKindError as err:
+            b.invalid(sub, err)
+
+
+def _slash(path: str) -> str:
+    """Copilot's convertPath: a leading / is added."""
+    return path if path.startswith("/") else "/" + path
+
+
+def _per_environment(value: str, ctx: ServiceContext) -> bool:
+    """A value only an environment's overlay can hold (the base keeps no variable)."""
+    return ctx.env is None and "${" + ENV_VARIABLE + "}" in value
+
+
+def _target_sidecar(http: dict[str, Any], ctx: ServiceContext) -> str | None:
+    """The sidecar Copilot routes to (RoutingRule.Target): target_container naming one, or
+    target_port that a sidecar exposes; None for the main container."""
+    container = http.get("target_container") or http.get("targetContainer")
+    if isinstance(container, str) and container and container != ctx.name:
+        return container
+    port = http.get("target_port")
+    if container is None and port is not None:
+        for name, sidecar_port in ctx.sidecar_ports.items():
+            if str(port) == sidecar_port:
+                return name
+    return None
+
+
+def _sidecar_why(sidecar: str, ctx: ServiceContext) -> str:
+    return (
+        f"the load balancer routes to sidecar {sidecar}: kopilot runs one container per task "
+        f"(sidecars are not mapped), so spec.http routes to the main container "
+        f"({ctx.name or '{svc}'}) on spec.port"
     )
 
 
@@ -487,7 +730,8 @@ _SERVICE_FIELDS: dict[str, tuple[tuple[str, ...], _Handler]] = {
     "nlb": (
         (LOAD_BALANCED_WEB_SERVICE,),
         _skip_block(
-            f"the Network Load Balancer: kopilot does not create load balancers yet; {LATER}"
+            "the Network Load Balancer: kopilot makes Application Load Balancers only "
+            f"(spec.http); {LATER}"
         ),
     ),
 }
@@ -508,6 +752,7 @@ _SERVICE_ORDER = (
     "variables",
     "secrets",
     "healthCheck",
+    "http",
     "network",
     "deployment",
 )
@@ -523,6 +768,11 @@ def map_service(
     `top_level` is the top level's spec: what an environment keeps of it when the API
     refuses what the environment's override makes of a field."""
     interpolated = interpolate(manifest, ctx.app, ctx.env, keep=(ALIAS_FIELD,))
+    ctx = replace(
+        ctx,
+        name=ctx.name or (str(manifest["name"]) if manifest.get("name") else None),
+        sidecar_ports=ctx.sidecar_ports or _sidecar_ports(interpolated.doc.get("sidecars")),
+    )
     b = Builder(file)
     b.result.spec["app"] = ctx.app
     if ctx.env is not None:
@@ -561,6 +811,16 @@ def map_service(
             spec["portName"] = COPILOT_PORT_NAME
     b.result.spec = ordered(spec, _SERVICE_ORDER)
     return b.result
+
+
+def _sidecar_ports(sidecars: Any) -> dict[str, str]:
+    """Each sidecar's port (`port: 80` or `port: 80/tcp`), as text."""
+    ports: dict[str, str] = {}
+    for name, sidecar in (sidecars or {}).items() if isinstance(sidecars, dict) else []:
+        port = sidecar.get("port") if isinstance(sidecar, dict) else None
+        if port is not None:
+            ports[str(name)] = str(port).split("/")[0]
+    return ports
 
 
 def _report_shell_variables(b: Builder, uses: dict[str, list[str]]) -> None:

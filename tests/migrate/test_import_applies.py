@@ -120,3 +120,24 @@ def test_every_overlay_applies_and_reads_back(
         "maxPercent": 200,
     }
     assert front["spec"]["command"] == ["nginx", "-g", "daemon off;", "-e", "stderr"]
+    # Copilot's http: the base's routing with prod's alias and health check merged in.
+    assert front["spec"]["http"]["alias"] == ["kudos.example.com"]
+    assert front["spec"]["http"]["healthCheck"] == {
+        "path": "/healthz",
+        "successCodes": "200",
+        "healthyThreshold": 3,
+        "unhealthyThreshold": 2,
+        "interval": 15,
+        "timeout": 10,
+        "gracePeriod": 120,
+    }
+    assert (front["spec"]["http"]["deregistrationDelay"], front["spec"]["http"]["stickiness"]) == (
+        30,
+        True,
+    )
+    # Each environment has the public load balancer front-end routes from.
+    for env in ENVS:
+        stored_env = yaml.safe_load(
+            kubectl("get", "ecsenv", env, "-n", f"kudos-{env}", "-o", "yaml", check=True).stdout
+        )
+        assert "public" in stored_env["spec"]["http"], env

@@ -23,6 +23,7 @@ from controller.migrate.adopt import (
     port_name_edits,
     role_edits,
     service_connect_default_edits,
+    service_load_balancer_note,
 )
 from controller.migrate.discover import (
     Cluster,
@@ -555,3 +556,77 @@ def test_the_cluster_keeps_its_service_connect_default(
     got, notes = service_connect_default_edits(spec, cluster, NAMESPACE)
     assert got == edits
     assert bool(notes) == note
+
+
+def test_copilot_load_balancers_are_reported_not_adopted() -> None:
+    """Copilot's load balancer has a CloudFormation name; kopilot adopts only its own names
+    ({app}-{env}-pub / -int), so nothing is written for it, and the report says so."""
+    front = Service(
+        name="kudos-test-front-end-Service-DeF456",
+        arn="arn:front",
+        tags={
+            "copilot-application": "kudos",
+            "copilot-environment": "test",
+            "copilot-service": "front-end",
+        },
+        family="kudos-test-front-end",
+        connect=ServiceConnect(False, None),
+        subnets=["subnet-0c3c3c3c3c3c3c3c3", "subnet-0d4d4d4d4d4d4d4d4"],
+        load_balancers=[
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/kudos-Targe-1A/2b"
+        ],
+    )
+    found = Found(
+        app="kudos",
+        region="us-east-1",
+        environments={
+            "test": Environment(
+                "test",
+                clusters=[Cluster("kudos-test-Cluster-A", "arn:c", "ACTIVE", {})],
+                services=[front],
+                subnet_vpcs=dict.fromkeys(front.subnets, "vpc-0a1b2c3d4e5f67890"),
+            ),
+            "prod": Environment("prod"),
+        },
+        namespaces=[],
+        calls=5,
+    )
+    plain = plan_import(read_workspace(KUDOS), Options(region="us-east-1"))
+    plan = plan_import(read_workspace(KUDOS), Options(region="us-east-1"), found)
+    test = next(e for e in plan.environments if e.name == "test")
+    # The load balancer is as the files say: no name, no adoption written for it.
+    assert test.spec["http"] == next(e for e in plain.environments if e.name == "test").spec["http"]
+    service = next(s for s in plan.services if s.name == "front-end")
+    spec = apply_merge_patch(service.base, service.patches["test"])
+    assert spec["http"] == service.base["http"]
+    assert spec["ecsServiceName"] == "kudos-test-front-end-Service-DeF456"
+    assert plan.aws is not None
+    env_finding = next(f for f in plan.aws.findings if f.svc is None)
+    assert not any("http" in change for change in env_finding.changes)
+    [note] = [n for n in env_finding.notes if "load balancer" in n]
+    assert note == (
+        "Copilot's load balancer (CloudFormation-named) serves front-end "
+        "(kudos-test-front-end-Service-DeF456): it is not adopted, since kopilot names its load "
+        "balancers kudos-test-pub and kudos-test-int and cannot adopt one of another name yet. "
+        "kopilot will create its own load balancer (spec.http: kudos-test-pub); the old one "
+        "keeps serving until DNS moves"
+    )
+    svc_finding = next(f for f in plan.aws.findings if f.svc == "front-end")
+    [note] = [n for n in svc_finding.notes if "load balancer" in n]
+    assert note.startswith(
+        "it is behind Copilot's load balancer (target groups arn:aws:elasticloadbalancing:"
+        "us-east-1:123456789012:targetgroup/kudos-Targe-1A/2b), which is not adopted: kopilot "
+        "will create its own load balancer, target group and listener rule; the old one keeps "
+        "serving until DNS moves."
+    )
+    EcsEnvironmentSpec.model_validate(test.spec)
+    EcsServiceSpec.model_validate(spec)
+
+
+def test_a_service_behind_copilots_load_balancer_without_http_is_detached() -> None:
+    service = Service("kudos-test-api-Service-1", "arn:api", {}, load_balancers=["arn:tg"])
+    assert service_load_balancer_note({"port": 8080}, service) == (
+        "it is behind Copilot's load balancer (target groups arn:tg), and its spec has no "
+        "http: under Manage, kopilot detaches it (a new deployment) and Copilot's load "
+        "balancer no longer reaches it"
+    )

@@ -34,9 +34,12 @@ BUILD = (
     "kopilot does not build images: build and push the image as Copilot did (to ECR), then "
     "set spec.image (written as <set-me>)"
 )
-ALB = (
-    "the Application Load Balancer (listener rule, target group, health check, aliases): "
-    f"kopilot does not create load balancers yet; {LATER}"
+# What Copilot's target group leaves to Elastic Load Balancing: 5 successes, every 30 s.
+ELB_CHECK = {"healthyThreshold": 5, "interval": 30}
+ROUTE53 = (
+    "a Route 53 hosted zone for the alias: kopilot does not manage DNS records; point the "
+    "alias at kopilot's load balancer (the EcsEnvironment's status.loadBalancers) when it "
+    "serves"
 )
 EXEC = f"ECS Exec (enableExecuteCommand): kopilot does not turn it on; {LATER}"
 FARGATE = (
@@ -92,10 +95,10 @@ SERVICE_CASES = [
             "memory": 512,
             "count": 3,
             "variables": {"LOG_LEVEL": "info"},
+            "http": {"path": "/", "healthCheck": {"path": "/_healthcheck", **ELB_CHECK}},
         },
         [
             ("image.build", BUILD),
-            ("http", ALB),
             ("exec", EXEC),
             (
                 "secrets.GITHUB_TOKEN",
@@ -139,9 +142,9 @@ SERVICE_CASES = [
             "cpu": 512,
             "memory": 1024,
             "count": 1,
+            "http": {"path": "/", "healthCheck": ELB_CHECK},
         },
         [
-            ("http", ALB),
             *[
                 (
                     f"count.{key}",
@@ -177,7 +180,8 @@ SERVICE_CASES = [
         [
             (
                 "nlb",
-                f"the Network Load Balancer: kopilot does not create load balancers yet; {LATER}",
+                "the Network Load Balancer: kopilot makes Application Load Balancers only "
+                f"(spec.http); {LATER}",
             ),
             (
                 "network.vpc.placement",
@@ -573,6 +577,363 @@ def _dedent(text: str) -> str:
     return textwrap.dedent(text)
 
 
+# -- http: the load balancer's routing rule ------------------------------------------------
+
+LBWS = "Load Balanced Web Service"
+BACKEND = "Backend Service"
+
+
+def sidecar_why(sidecar: str) -> str:
+    return (
+        f"the load balancer routes to sidecar {sidecar}: kopilot runs one container per task "
+        "(sidecars are not mapped), so spec.http routes to the main container (web) on "
+        "spec.port"
+    )
+
+
+HTTP_CASES = [
+    pytest.param(
+        # Copilot's "Larger containers" sample: every field of the map form, durations.
+        LBWS,
+        """
+        http:
+          path: '/'
+          healthcheck:
+            path: '/_deephealthcheck'
+            port: 8080
+            success_codes: '200,301'
+            healthy_threshold: 4
+            unhealthy_threshold: 2
+            interval: 15s
+            timeout: 10s
+            grace_period: 2m
+          deregistration_delay: 50s
+          stickiness: true
+          allowed_source_ips: ["10.24.34.0/23"]
+        """,
+        None,
+        {
+            "path": "/",
+            "healthCheck": {
+                "path": "/_deephealthcheck",
+                "port": 8080,
+                "successCodes": "200,301",
+                "healthyThreshold": 4,
+                "unhealthyThreshold": 2,
+                "interval": 15,
+                "timeout": 10,
+                "gracePeriod": 120,
+            },
+            "deregistrationDelay": 50,
+            "stickiness": True,
+            "allowedSourceIps": ["10.24.34.0/23"],
+        },
+        [],
+        id="every-field",
+    ),
+    pytest.param(
+        # A string health check is its path (Copilot adds the leading /); an alias string.
+        LBWS,
+        """
+        http:
+          path: api
+          healthcheck: healthz
+          alias: example.com
+        """,
+        None,
+        {
+            "path": "api",
+            "alias": ["example.com"],
+            "healthCheck": {"path": "/healthz", **ELB_CHECK},
+        },
+        [],
+        id="string-forms",
+    ),
+    pytest.param(
+        LBWS,
+        """
+        http:
+          path: /
+          alias: [example.com, www.example.com]
+          redirect_to_https: true
+          version: http1
+        """,
+        None,
+        {"path": "/", "alias": ["example.com", "www.example.com"], "healthCheck": ELB_CHECK},
+        [],
+        id="alias-list-redirect-http1",
+    ),
+    pytest.param(
+        # The advanced alias: host names mapped, hosted zones (Route 53) reported.
+        LBWS,
+        """
+        http:
+          path: /
+          alias:
+            - name: example.com
+              hosted_zone: Z0873220N255IR3MTNR4
+            - name: www.example.com
+          hosted_zone: Z0873220N255IR3MTNR4
+        """,
+        None,
+        {"path": "/", "alias": ["example.com", "www.example.com"], "healthCheck": ELB_CHECK},
+        [("http.alias[0].hosted_zone", ROUTE53), ("http.hosted_zone", ROUTE53)],
+        id="advanced-alias-hosted-zones",
+    ),
+    pytest.param(
+        # An alias using the environment's name: each overlay writes it, interpolated.
+        LBWS,
+        """
+        http:
+          path: /
+          alias: ${COPILOT_ENVIRONMENT_NAME}.example.com
+        """,
+        None,
+        {"path": "/", "healthCheck": ELB_CHECK},
+        [],
+        id="alias-per-environment-top-level",
+    ),
+    pytest.param(
+        LBWS,
+        """
+        http:
+          path: /
+          alias: ${COPILOT_ENVIRONMENT_NAME}.example.com
+        """,
+        "test",
+        {"path": "/", "alias": ["test.example.com"], "healthCheck": ELB_CHECK},
+        [],
+        id="alias-per-environment-in-test",
+    ),
+    pytest.param(
+        # The main container named as the target: its port goes to targetPort.
+        LBWS,
+        """
+        http:
+          path: /
+          target_container: web
+          target_port: 8081
+        """,
+        None,
+        {"path": "/", "targetPort": 8081, "healthCheck": ELB_CHECK},
+        [],
+        id="target-main-container",
+    ),
+    pytest.param(
+        LBWS,
+        """
+        http:
+          path: /
+          target_container: envoy
+          target_port: 9090
+        sidecars:
+          envoy:
+            image: envoyproxy/envoy:v1.31
+            port: 9090
+        """,
+        None,
+        {"path": "/", "healthCheck": ELB_CHECK},
+        [
+            ("http.target_container", sidecar_why("envoy")),
+            ("http.target_port", sidecar_why("envoy")),
+        ],
+        id="target-sidecar",
+    ),
+    pytest.param(
+        # target_port alone routes to the container exposing it (RoutingRule.Target).
+        LBWS,
+        """
+        http:
+          path: /
+          target_port: 9090
+        sidecars:
+          envoy:
+            image: envoyproxy/envoy:v1.31
+            port: 9090/tcp
+        """,
+        None,
+        {"path": "/", "healthCheck": ELB_CHECK},
+        [("http.target_port", sidecar_why("envoy"))],
+        id="target-port-of-a-sidecar",
+    ),
+    pytest.param(
+        LBWS,
+        """
+        http:
+          path: /
+          redirect_to_https: false
+          version: grpc
+          additional_rules:
+            - path: admin
+          alb: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared/1
+          public: {}
+          colour: blue
+        """,
+        None,
+        {"path": "/", "healthCheck": ELB_CHECK},
+        [
+            (
+                "http.redirect_to_https",
+                "serving plain HTTP beside HTTPS: kopilot's port 80 always redirects to 443 "
+                "when the load balancer has certificates",
+            ),
+            (
+                "http.version",
+                "target group protocol version grpc: kopilot's target groups speak HTTP/1.1; "
+                f"{LATER}",
+            ),
+            (
+                "http.additional_rules",
+                "more listener rules (paths, ports, containers): kopilot routes one path to "
+                f"one port of a service; {LATER}",
+            ),
+            (
+                "http.alb",
+                "an imported load balancer: kopilot routes from the load balancers of the "
+                "EcsEnvironment (spec.http), which it makes and names itself; it cannot use "
+                "another one",
+            ),
+            (
+                "http.public",
+                "not a field of released Copilot's Load Balanced Web Service manifest (v1.33 "
+                "ignores it and routes from the environment's public load balancer); kopilot "
+                "places the rule with spec.http.public (true: the environment's public load "
+                "balancer, false: its private one) and cannot place the service's load "
+                "balancer otherwise",
+            ),
+            ("http.colour", unknown("Load Balanced Web Service manifest's http")),
+        ],
+        id="reported-fields",
+    ),
+    pytest.param(LBWS, "http: false", None, None, [], id="http-false"),
+    pytest.param(
+        LBWS,
+        "http: true",
+        None,
+        None,
+        [
+            (
+                "http",
+                "true gives no http.path (Copilot requires one) (Copilot refuses it too): fix "
+                "the manifest",
+            )
+        ],
+        id="http-true",
+    ),
+    pytest.param(
+        # Values of the wrong kind, and what kopilot's API refuses.
+        LBWS,
+        """
+        http:
+          path: /
+          stickiness: maybe
+          healthcheck:
+            interval: 10s
+            timeout: 10s
+            colour: red
+          alias: [a.example.com, b.example.com]
+          allowed_source_ips: [10.0.0.0/24, 10.0.1.0/24]
+        """,
+        None,
+        {
+            "path": "/",
+            "healthCheck": {"healthyThreshold": 5, "interval": 10},
+            "allowedSourceIps": ["10.0.0.0/24", "10.0.1.0/24"],
+        },
+        [
+            (
+                "http.stickiness",
+                "'maybe' is not a boolean (Copilot refuses it too): fix the manifest",
+            ),
+            (
+                "http.healthcheck.colour",
+                unknown("Load Balanced Web Service manifest's http.healthcheck"),
+            ),
+            (
+                "http.healthcheck.timeout",
+                "kopilot's API refuses 10: healthCheck.timeout must be less than "
+                "healthCheck.interval; it is left out",
+            ),
+            (
+                "http.alias",
+                'kopilot\'s API refuses ["a.example.com", "b.example.com"]: a listener rule '
+                "takes 5 condition values: the path's two (/api and /api/*) and at most 3 more "
+                "between alias and allowedSourceIps; it is left out",
+            ),
+        ],
+        id="wrong-kinds-and-refused",
+    ),
+    pytest.param(
+        # A Backend Service's http: the environment's internal load balancer, matched by the
+        # host Copilot's internal listener rule matches.
+        BACKEND,
+        """
+        http:
+          path: /
+          healthcheck: /healthz
+        """,
+        "test",
+        {
+            "public": False,
+            "path": "/",
+            "alias": ["web.test.kudos.internal"],
+            "healthCheck": {"path": "/healthz", **ELB_CHECK},
+        },
+        [],
+        id="backend-service-internal",
+    ),
+    pytest.param(
+        BACKEND,
+        """
+        http:
+          path: api
+          alias: api.example.internal
+        """,
+        "test",
+        {
+            "public": False,
+            "path": "api",
+            "alias": ["api.example.internal"],
+            "healthCheck": ELB_CHECK,
+        },
+        [],
+        id="backend-service-alias",
+    ),
+    pytest.param(
+        BACKEND,
+        """
+        http:
+          path: /
+          private: true
+        """,
+        None,
+        {"public": False, "path": "/", "healthCheck": ELB_CHECK},
+        [
+            (
+                "http.private",
+                "not a field of released Copilot's Backend Service manifest (v1.33 ignores it "
+                "and routes from the environment's internal load balancer); kopilot places the "
+                "rule with spec.http.public (true: the environment's public load balancer, "
+                "false: its private one) and cannot place the service's load balancer "
+                "otherwise",
+            )
+        ],
+        id="backend-service-private-field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "body", "env", "http", "unmapped"), HTTP_CASES)
+def test_service_http(
+    kind: str, body: str, env: str | None, http: dict[str, Any] | None, unmapped: list[Any]
+) -> None:
+    text = f"name: web\ntype: {kind}\nimage:\n  location: nginx\n  port: 8080\n"
+    spec, rows = service(text + _dedent(body), env)
+    assert spec.get("http") == http
+    assert [row for row in rows if row[0] != "sidecars"] == unmapped
+    EcsServiceSpec.model_validate({**spec, "environment": "test"})
+
+
 def environment(
     text: str, legacy: bool = False
 ) -> tuple[dict[str, Any], list[tuple[str, str]], list[str]]:
@@ -657,7 +1018,13 @@ def test_environment_copilot_made_is_reported() -> None:
         cdn: true
         """
     )
-    assert spec == {"app": "kudos", "region": "us-east-1"}
+    assert spec == {
+        "app": "kudos",
+        "region": "us-east-1",
+        "http": {
+            "public": {"certificates": ["arn:aws:acm:us-east-1:123456789012:certificate/1324"]}
+        },
+    }
     assert unmapped == [
         (
             "network.vpc.cidr",
@@ -670,15 +1037,283 @@ def test_environment_copilot_made_is_reported() -> None:
             "spec.network.subnets",
         ),
         ("network.vpc.flow_logs", "VPC flow logs: kopilot does not manage the VPC"),
-        (
-            "http",
-            "the environment's load balancers (certificates, ingress, access logs, SSL "
-            f"policy): kopilot does not create load balancers yet; {LATER}",
-        ),
         ("cdn", "CloudFront: kopilot does not create a content delivery network"),
     ]
     [note] = notes
     assert note.startswith("Environment qa: copilot/environments/qa/manifest.yml imports no VPC")
+
+
+ELB_LOGS_BUCKET = (
+    "access logs to a bucket Copilot made (its environment stack's ELBAccessLogsBucket): "
+    "kopilot writes to a bucket you name; set spec.http.public.accessLogs.bucket to that bucket"
+)
+CDN_ONLY = (
+    "only CloudFront may connect (its managed prefix list): kopilot makes no CloudFront "
+    "distribution, and allowedSourceCidrs takes CIDRs"
+)
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/13245665-cv8f-adf3-j7gd-adf876af95"
+PRIVATE_NOTE = "Environment test: Copilot's internal load balancer let in only the environment's"
+
+ENV_HTTP_CASES = [
+    pytest.param(
+        f"""
+        http:
+          public:
+            certificates: [{CERT}]
+            ssl_policy: ELBSecurityPolicy-TLS13-1-2-2021-06
+            access_logs:
+              bucket_name: kudos-elb-logs
+              prefix: test
+            ingress:
+              source_ips: [192.0.2.0/24, 198.51.100.10/32]
+              cdn: false
+        """,
+        {
+            "public": {
+                "certificates": [CERT],
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "allowedSourceCidrs": ["192.0.2.0/24", "198.51.100.10/32"],
+                "accessLogs": {"bucket": "kudos-elb-logs", "prefix": "test"},
+            }
+        },
+        [],
+        None,
+        id="public-every-field",
+    ),
+    pytest.param(
+        """
+        http:
+          public:
+            access_logs: true
+            ingress:
+              cdn: true
+            protocol: HTTPS
+        """,
+        {"public": {}},
+        [
+            ("http.public.access_logs", ELB_LOGS_BUCKET),
+            ("http.public.ingress.cdn", CDN_ONLY),
+            ("http.public.protocol", unknown("environment manifest's http.public")),
+        ],
+        None,
+        id="public-reported",
+    ),
+    pytest.param(
+        # Before Copilot v1.23: security_groups.ingress; a prefix in Copilot's own bucket.
+        """
+        http:
+          public:
+            access_logs:
+              prefix: kudos
+            security_groups:
+              ingress:
+                restrict_to:
+                  cdn: true
+        """,
+        {"public": {}},
+        [
+            (
+                "http.public.access_logs.prefix",
+                "a prefix in the bucket Copilot made (no bucket_name): kopilot writes to a "
+                "bucket you name; set spec.http.public.accessLogs (bucket, prefix)",
+            ),
+            ("http.public.security_groups.ingress.restrict_to.cdn", CDN_ONLY),
+        ],
+        None,
+        id="public-deprecated-ingress",
+    ),
+    pytest.param(
+        f"""
+        http:
+          private:
+            certificates: [{CERT}]
+            subnets: [subnet-0c3c3c3c3c3c3c3c3, subnet-0d4d4d4d4d4d4d4d4]
+            ingress:
+              vpc: true
+            ssl_policy: ELBSecurityPolicy-TLS13-1-2-2021-06
+        """,
+        {
+            "private": {
+                "certificates": [CERT],
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "subnets": ["subnet-0c3c3c3c3c3c3c3c3", "subnet-0d4d4d4d4d4d4d4d4"],
+            }
+        },
+        [],
+        None,
+        id="private-every-field",
+    ),
+    pytest.param(
+        """
+        http:
+          private:
+            security_groups:
+              ingress:
+                from_vpc: true
+        """,
+        {"private": {}},
+        [],
+        None,
+        id="private-deprecated-from-vpc",
+    ),
+    pytest.param(
+        # Without ingress.vpc Copilot lets in the services only; kopilot the VPC's CIDR.
+        """
+        http:
+          private:
+            access_logs: true
+        """,
+        {"private": {}},
+        [("http.private.access_logs", unknown("environment manifest's http.private"))],
+        PRIVATE_NOTE,
+        id="private-without-vpc-ingress",
+    ),
+    pytest.param(
+        """
+        http:
+          public:
+            ssl_policy: ELBSecurityPolicy-TLS13-1-2-2021-06
+          internal: {}
+        """,
+        {"public": {}},
+        [
+            ("http.internal", unknown("environment manifest's http")),
+            (
+                "http.public.ssl_policy",
+                'kopilot\'s API refuses "ELBSecurityPolicy-TLS13-1-2-2021-06": sslPolicy '
+                "applies to HTTPS: give certificates, or remove sslPolicy; it is left out",
+            ),
+        ],
+        None,
+        id="refused-by-the-api",
+    ),
+    pytest.param(
+        # An imported VPC whose tasks run in the private subnets: Copilot's public load
+        # balancer is in the public ones.
+        """
+        network:
+          vpc:
+            id: vpc-0a1b
+            subnets:
+              public: [{id: subnet-0a}, {id: subnet-0b}]
+              private: [{id: subnet-0c}, {id: subnet-0d}]
+        http:
+          public: {}
+        """,
+        {"public": {"subnets": ["subnet-0a", "subnet-0b"]}},
+        [],
+        None,
+        id="public-subnets",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "http", "unmapped", "note"), ENV_HTTP_CASES)
+def test_environment_http(
+    body: str, http: dict[str, Any], unmapped: list[Any], note: str | None
+) -> None:
+    spec, rows, notes = environment("name: test\ntype: Environment\n" + _dedent(body))
+    assert spec["http"] == http
+    assert rows == unmapped
+    assert (
+        any(n.startswith(note) for n in notes)
+        if note
+        else not any(n.startswith(PRIVATE_NOTE) for n in notes)
+    )
+
+
+def workspace_with(tmp_path: Path, manifests: dict[str, str]) -> Path:
+    copilot = tmp_path / "copilot"
+    for relative, text in {".workspace": "application: kudos\n", **manifests}.items():
+        path = copilot / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_dedent(text))
+    return tmp_path
+
+
+def test_environments_get_the_load_balancers_their_services_route_from(tmp_path: Path) -> None:
+    """Copilot makes an environment's load balancer for the services that need it: an
+    environment manifest that says nothing of it gets Copilot's defaults, and one that
+    configures a load balancer no service uses is noted."""
+    root = workspace_with(
+        tmp_path,
+        {
+            "environments/test/manifest.yml": """\
+                name: test
+                type: Environment
+                network:
+                  vpc:
+                    id: vpc-0a1b
+                    subnets:
+                      public: [{id: subnet-0a}, {id: subnet-0b}]
+                      private: [{id: subnet-0c}, {id: subnet-0d}]
+                """,
+            "environments/prod/manifest.yml": f"""\
+                name: prod
+                type: Environment
+                http:
+                  public:
+                    certificates: [{CERT}]
+                  private:
+                    ingress:
+                      vpc: true
+                """,
+            "web/manifest.yml": """\
+                name: web
+                type: Load Balanced Web Service
+                image: {location: nginx, port: 80}
+                http:
+                  path: /
+                  alias: web.example.com
+                environments:
+                  prod:
+                    http: false
+                    nlb: {port: 443/tls}
+                """,
+            "api/manifest.yml": """\
+                name: api
+                type: Backend Service
+                image: {location: nginx, port: 8080}
+                http:
+                  path: /
+                """,
+        },
+    )
+    plan = plan_import(read_workspace(root), Options(region="us-east-1"))
+    env = {e.name: e.spec for e in plan.environments}
+    # test says nothing: the public one in the public subnets, the internal one as Copilot's.
+    assert env["test"]["http"] == {
+        "public": {"subnets": ["subnet-0a", "subnet-0b"]},
+        "private": {},
+    }
+    # prod configures both; only api routes there (web says http: false).
+    assert env["prod"]["http"] == {"public": {"certificates": [CERT]}, "private": {}}
+    for spec in env.values():
+        EcsEnvironmentSpec.model_validate(spec)
+    api, web = plan.services
+    assert api.patches["test"]["http"] == {"alias": ["api.test.kudos.internal"]}
+    assert api.patches["prod"]["http"] == {"alias": ["api.prod.kudos.internal"]}
+    assert web.patches["prod"]["http"] is None
+    notes = "\n".join(plan.notes)
+    for line in (
+        "Environment test: web routes from its public load balancer, which Copilot made for "
+        "it; copilot/environments/test/manifest.yml configures none, so spec.http.public is "
+        "written as Copilot's defaults in the public subnets.",
+        "Environment test: api routes from its internal load balancer",
+        "Environment test: Copilot's internal load balancer let in only the environment's services",
+        "Environment test: web routes by http.alias, but its public load balancer has no "
+        "certificates",
+        "Environment prod: copilot/environments/prod/manifest.yml configures a public load "
+        "balancer, but no service of the workspace routes from it there",
+        "Service api in test: Copilot's internal load balancer routed it by host "
+        "api.test.kudos.internal",
+        "Load balancers: kopilot makes its own in each environment",
+    ):
+        assert line in notes, line
+    assert "Environment prod: Copilot's internal load balancer let in" not in notes
+    for svc in plan.services:
+        for patch in svc.patches.values():
+            EcsServiceSpec.model_validate(merge_applied(svc.base, patch))
 
 
 # -- how Copilot reads and merges manifests ------------------------------------------------
@@ -817,9 +1452,21 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
                 "subnets": ["subnet-0c3c3c3c3c3c3c3c3", "subnet-0d4d4d4d4d4d4d4d4"],
             },
             "cluster": {"containerInsights": False},
+            # front-end routes from the public load balancer Copilot made for it: the
+            # manifest says nothing of it, so Copilot's defaults, in the public subnets.
+            "http": {
+                "public": {"subnets": ["subnet-0a1a1a1a1a1a1a1a1", "subnet-0b2b2b2b2b2b2b2b2"]}
+            },
         },
     )
     assert env["prod"][1]["cluster"] == {"containerInsights": True}
+    assert env["prod"][1]["http"] == {
+        "public": {
+            "certificates": [
+                "arn:aws:acm:us-east-1:123456789012:certificate/13245665-cv8f-adf3-j7gd-adf876af95"
+            ]
+        }
+    }
     services = {s.name: s for s in plan.services}
     assert list(services) == ["api", "front-end", "worker"]
     api = services["api"]
@@ -867,10 +1514,18 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
         "command": ["nginx", "-g", "daemon off;"],
         "entryPoint": ["/docker-entrypoint.sh"],
         "variables": {"API_URL": "http://api.${COPILOT_ENVIRONMENT_NAME}.kudos.local:8080"},
+        # The target group's check: the path given, ELB's defaults Copilot leaves.
+        "http": {
+            "path": "/",
+            "healthCheck": {"path": "/healthz", "healthyThreshold": 5, "interval": 30},
+            "deregistrationDelay": 30,
+            "stickiness": True,
+        },
         "network": {"connect": {"enabled": True, "logs": {"streamPrefix": "copilot"}}},
         "deployment": {"minHealthyPercent": 0, "maxPercent": 100},
     }
-    # A list override replaces the list; `rolling: default` removes the recreate settings.
+    # A list override replaces the list; `rolling: default` removes the recreate settings;
+    # the health check map replaces the string (its path is the same).
     assert front.patches == {
         "prod": {
             "environment": "prod",
@@ -878,6 +1533,15 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
             "memory": 2048,
             "command": ["nginx", "-g", "daemon off;", "-e", "stderr"],
             "variables": {"API_URL": "http://api.prod.kudos.local:8080"},
+            "http": {
+                "alias": ["kudos.example.com"],
+                "healthCheck": {
+                    "healthyThreshold": 3,
+                    "interval": 15,
+                    "timeout": 10,
+                    "gracePeriod": 120,
+                },
+            },
             "deployment": None,
         },
         "test": {
@@ -917,14 +1581,13 @@ def merge_applied(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
 def test_the_kudos_workspace_reports_exactly_this_as_not_mapped() -> None:
     plan = kudos_plan()
     assert [(u.file, u.field) for u in plan.unmapped] == [
-        ("copilot/environments/prod/manifest.yml", "http"),
         ("copilot/api/manifest.yml", "exec"),
         ("copilot/api/manifest.yml", "secrets.GITHUB_TOKEN"),
         ("copilot/api/manifest.yml", "environments.prod.count.range"),
         ("copilot/api/manifest.yml", "environments.prod.count.cpu_percentage"),
         ("copilot/front-end/manifest.yml", "image.build"),
-        ("copilot/front-end/manifest.yml", "http"),
         ("copilot/front-end/manifest.yml", "sidecars"),
+        ("copilot/front-end/manifest.yml", "environments.prod.http.alias[0].hosted_zone"),
         ("copilot/worker/manifest.yml", "subscribe"),
         ("copilot/worker/manifest.yml", "logging.retention"),
         ("copilot/worker/manifest.yml", "colour"),
@@ -938,6 +1601,10 @@ def test_the_kudos_workspace_reports_exactly_this_as_not_mapped() -> None:
     assert why[("copilot/worker/manifest.yml", "environments.test.memory")] == (
         f"kopilot's API refuses cpu 256 with memory 3000: {FARGATE}; it is left out, so "
         "kopilot's default applies"
+    )
+    assert (
+        why[("copilot/front-end/manifest.yml", "environments.prod.http.alias[0].hosted_zone")]
+        == ROUTE53
     )
     assert why[("copilot/digest/manifest.yml", "type")].startswith(
         "an ECS task on a schedule (Step Functions, EventBridge): kopilot runs long-running"
@@ -953,6 +1620,14 @@ def test_the_kudos_workspace_notes_what_files_cannot_tell() -> None:
     assert "--legacy-namespace ENV[,ENV]" in notes
     assert "executionRoleArn" in notes
     assert "Environment test: its tasks run in the private subnets" in notes
+    assert (
+        "Environment test: front-end routes from its public load balancer, which Copilot made "
+        "for it; copilot/environments/test/manifest.yml configures none, so spec.http.public "
+        "is written as Copilot's defaults in the public subnets." in notes
+    )
+    # prod imports private subnets only: its public load balancer needs public ones.
+    assert "Environment prod: its public load balancer goes in spec.network.subnets" in notes
+    assert "Copilot's keeps serving until DNS moves" in notes
     assert next(e for e in plan.environments if e.name == "prod").spec["serviceDiscovery"] == {
         "legacyNamespace": True
     }
@@ -1072,21 +1747,15 @@ def test_overrides_of_another_shape_become_merge_patches(tmp_path: Path) -> None
     plan = plan_import(read_workspace(tmp_path), Options(region="eu-west-1"))
     [web] = plan.services
     assert web.base["image"] == "<set-me>"
+    assert web.base["http"] == {"path": "/", "healthCheck": ELB_CHECK}
     assert web.patches["test"] == {
         "environment": "test",
         "image": "nginx:${TAG}",
+        "http": {"alias": ["test.example.com"]},
         "network": {"connect": {"alias": None, "enabled": True}},
     }
     assert [(u.field, u.why.split(":")[0]) for u in plan.unmapped] == [
         ("image.build", "kopilot does not build images"),
-        (
-            "http",
-            "the Application Load Balancer (listener rule, target group, health check, aliases)",
-        ),
-        (
-            "environments.test.http",
-            "the Application Load Balancer (listener rule, target group, health check, aliases)",
-        ),
         (
             "environments.test.image.location",
             "uses ${TAG}, which Copilot took from the shell that deployed it",
@@ -1096,11 +1765,15 @@ def test_overrides_of_another_shape_become_merge_patches(tmp_path: Path) -> None
         "name",
         "type",
         "image.port",
+        "http",
+        "http.path",
         "network.connect.alias",
+        "environments.test.http",
+        "environments.test.http.alias",
         "environments.test.network.connect",
     ]
     [env] = plan.environments
-    assert env.spec == {"app": "shop", "region": "eu-west-1"}
+    assert env.spec == {"app": "shop", "region": "eu-west-1", "http": {"public": {}}}
     assert any(
         n.startswith("Environment test: copilot/environments/test/manifest.yml") for n in plan.notes
     )
