@@ -174,7 +174,10 @@ class EnvironmentManager:
         listeners = ListenerResource(ctx, elb, want.kind, balancer["LoadBalancerArn"])
         for listener in listeners_wanted(want):
             ensure(ctx, listeners, listener, spec.adopt, tags)
-        if HTTPS_PORT not in want.ports and remove(ctx, listeners, ListenerWant(want, HTTPS_PORT)):
+        https_left = recorded(ctx, want.kind).https_listener_arn
+        if HTTPS_PORT not in want.ports and https_left:
+            # Certificates removed: the HTTPS listener goes (it answers nothing routed).
+            remove(ctx, listeners, ListenerWant(want, HTTPS_PORT))
             ctx.save(keep(want.kind, https_listener_arn=None))
         state = (balancer.get("State") or {}).get("Code", "active")
         if state == "provisioning" and not ctx.observing:

@@ -681,6 +681,80 @@ def test_ObservedMissing() -> None:
     assert "CreatePrivateDnsNamespace" not in world.aws.operations
 
 
+def routed_environment() -> Body:
+    """A Ready environment with a public load balancer listening on 80."""
+    env = ready_environment(http={"public": {}})
+    lb = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/kudos-test-pub/1"
+    env["status"]["network"]["defaultSecurityGroupId"] = "sg-default"
+    env["status"]["loadBalancers"] = {
+        "public": {
+            "arn": lb,
+            "dnsName": "kudos-test-pub-1.us-east-1.elb.amazonaws.com",
+            "securityGroupId": "sg-lb",
+            "targetsSecurityGroupId": "sg-targets",
+            "httpListenerArn": lb.replace(":loadbalancer/", ":listener/") + "/80",
+        }
+    }
+    return env
+
+
+def test_WaitingForLoadBalancer() -> None:
+    api = service(http={"path": "api"})
+    world = World(app(), ready_environment(), api)  # the environment has no load balancer
+    result = world.reconcile(api)
+    message = waiting(world, api, result, "WaitingForLoadBalancer")
+    assert "set spec.http.public on the environment" in message
+    assert world.aws.calls == []
+
+
+def test_PathTaken() -> None:
+    api = service(http={"path": "api"})
+    world = World(app(), routed_environment(), api)
+    new_service_before_routing(world)
+    group = {
+        "TargetGroupArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/kudos-test-api/1",
+        "TargetGroupName": "kudos-test-api",
+    }
+    world.aws.refuse("elbv2", "describe_target_groups", "TargetGroupNotFound")
+    world.aws.answer("elbv2", "create_target_group", {"TargetGroups": [group]})
+    world.aws.answer("elbv2", "modify_target_group_attributes", {"Attributes": []})
+    theirs = {
+        "RuleArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/x/1/2/3",
+        "Priority": "39000",
+        "IsDefault": False,
+        "Conditions": [{"Field": "path-pattern", "Values": ["/api/*", "/api"]}],
+        "Actions": [{"Type": "forward", "TargetGroupArn": "arn:theirs"}],
+    }
+    world.aws.answer("elbv2", "describe_rules", {"Rules": [theirs]})
+    world.aws.answer(
+        "elbv2",
+        "describe_tags",
+        {
+            "TagDescriptions": [
+                {"ResourceArn": theirs["RuleArn"], "Tags": [{"Key": "team", "Value": "web"}]}
+            ]
+        },
+    )
+    message = terminal(world, api, world.reconcile(api), "PathTaken")
+    assert "already exists and belongs to nobody known to kopilot" in message
+    assert "route another spec.http.path or alias" in message
+    assert "CreateRule" not in world.aws.operations
+
+
+def new_service_before_routing(world: World) -> None:
+    """A new service's pass up to its routing: not there yet, a revision registered, its
+    Service Discovery service created."""
+    world.aws.answer(
+        "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
+    )
+    world.aws.answer(
+        "ecs",
+        "register_task_definition",
+        {"taskDefinition": {"taskDefinitionArn": TD1, "family": "kudos-test-api"}},
+    )
+    world.aws.answer("servicediscovery", "create_service", {"Service": DISCOVERY})
+
+
 def test_the_readme_table_and_these_tests_agree() -> None:
     reasons = readme_reasons()
     assert len(reasons) >= 20, reasons  # the table was found and read
