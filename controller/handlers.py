@@ -142,5 +142,9 @@ def configure_settings(settings: kopf.OperatorSettings) -> None:
     settings.posting.reporting_instance = socket.gethostname()
     settings.posting.event_name_prefix = "kopilot-"
     settings.execution.max_workers = 20
+    # A deleted object's finalizer waits for its resync timer to exit; kopf looks again
+    # only every 60 s by default, which held an environment's deletion for a minute when a
+    # resync pass was under way. A pass takes seconds: look again every 2 s.
+    settings.background.cancellation_polling = 2.0
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330

@@ -262,9 +262,9 @@ def observe_claimed(ctx: Pass, client: AwsResource[W, F], want: W, adopt: bool) 
 
 def claim(ctx: Pass, client: AwsResource[Any, F], seen: Seen[F], adopt: bool) -> None:
     """Ours, or adopted with `adopt: true`; anything else stops the pass."""
-    if seen.tags is None or ctx.owner.owns(dict(seen.tags)):
+    if _ours(ctx, seen):
         return
-    other = owner_of(dict(seen.tags)) or "nobody known to kopilot"
+    other = owner_of(dict(seen.tags or {})) or "nobody known to kopilot"
     if ctx.observing:
         ctx.plan(
             f"adopt {client.noun} {seen.name} (now {other}'s)"
@@ -281,6 +281,7 @@ def claim(ctx: Pass, client: AwsResource[Any, F], seen: Seen[F], adopt: bool) ->
 
 
 def _ours(ctx: Pass, seen: Seen[Any]) -> bool:
+    """Its tags say so, or they were not read (status names it: see trusts_recorded)."""
     return seen.tags is None or ctx.owner.owns(dict(seen.tags))
 
 

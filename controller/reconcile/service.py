@@ -10,7 +10,9 @@ instead of creating twice (reconcile.lifecycle).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from ..api.environment import EcsEnvironmentSpec
@@ -71,6 +73,7 @@ KOPF_FIELD_MANAGER = "kopf"
 ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
 
 SvcContext = Context[EcsServiceStatus]
+ElbClient = Callable[[], Any]  # makes (or finds) the elbv2 client when routing needs it
 
 
 class ServiceManager:
@@ -192,7 +195,8 @@ class ServiceManager:
 
         revision = self._task_definition(ctx, spec, sctx, client, described)
         registry_arn = self._registry(ctx, spec, sctx, sd)
-        elb = ctx.clients.client("elbv2", env_spec.region, env_spec.role_arn)
+        # Made only for a service that is (or was) routed: most never need the client.
+        elb = partial(ctx.clients.client, "elbv2", env_spec.region, env_spec.role_arn)
         sctx = self._routing(ctx, spec, sctx, elb)
         held = self._held_revision(ctx, described, revision)
         parts = [f"task definition {revision.rsplit('/', 1)[-1]}"]
@@ -266,20 +270,21 @@ class ServiceManager:
         return str(registry.facts["Arn"])
 
     def _routing(
-        self, ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, elb: Any
+        self, ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, elb: ElbClient
     ) -> ServiceContext:
         """spec.http: the target group, then the listener rule forwarding to it (ECS takes a
         target group only once a load balancer forwards to it)."""
         ref = sctx.load_balancer
         if spec.http is None or ref is None:
             return sctx
+        client = elb()
         recorded = ctx.status.http
         if recorded and recorded.listener_arn and recorded.listener_arn != ref.listener_arn:
             # The environment gained (or lost) HTTPS: the rule moves to the other listener.
-            remove(ctx, ListenerRuleResource(ctx, elb, recorded.listener_arn), _no_rule())
+            remove(ctx, ListenerRuleResource(ctx, client, recorded.listener_arn), _no_rule())
         group = ensure(
             ctx,
-            TargetGroupResource(ctx, elb),
+            TargetGroupResource(ctx, client),
             target_group_wanted(spec, sctx.names, sctx.vpc_id, sctx.tags),
             spec.adopt,
             sctx.tags,
@@ -288,7 +293,9 @@ class ServiceManager:
             rule_wanted(spec, ref.listener_arn, sctx.tags),
             target_group_arn=group["TargetGroupArn"],
         )
-        ensure(ctx, ListenerRuleResource(ctx, elb, ref.listener_arn), rule, spec.adopt, sctx.tags)
+        ensure(
+            ctx, ListenerRuleResource(ctx, client, ref.listener_arn), rule, spec.adopt, sctx.tags
+        )
         return dataclasses.replace(sctx, target_group_arn=group["TargetGroupArn"])
 
     def _resolve_connect_namespace(
@@ -468,7 +475,7 @@ class ServiceManager:
             DiscoveryResource(ctx, sd, spec.name or ctx.resource.name, deleting=True),
             _no_request,
         )
-        _unroute(ctx, ctx.clients.client("elbv2", env_spec.region, env_spec.role_arn))
+        _unroute(ctx, partial(ctx.clients.client, "elbv2", env_spec.region, env_spec.role_arn))
         return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")
 
 
@@ -507,16 +514,16 @@ def _routed(sctx: ServiceContext, spec: EcsServiceSpec, env: dict[str, Any]) -> 
     )
 
 
-def _unroute(ctx: SvcContext, elb: Any) -> None:
+def _unroute(ctx: SvcContext, elb: ElbClient) -> None:
     """The rule, then the target group, of routing that spec.http no longer asks for (or of
     a deleted service): only what status recorded, and only if it is this object's."""
     recorded = ctx.status.http
     if recorded is None or ctx.observing:
         return
     if recorded.rule_arn and recorded.listener_arn:
-        remove(ctx, ListenerRuleResource(ctx, elb, recorded.listener_arn), _no_rule())
+        remove(ctx, ListenerRuleResource(ctx, elb(), recorded.listener_arn), _no_rule())
     if recorded.target_group_arn:
-        remove(ctx, TargetGroupResource(ctx, elb), _no_target_group())
+        remove(ctx, TargetGroupResource(ctx, elb()), _no_target_group())
     ctx.save(EcsServiceStatus(http=None))
 
 

@@ -67,6 +67,8 @@ def keep(kind: Kind, **fields: Any) -> EcsEnvironmentStatus:
 
 
 class _Client:
+    noun: str
+    reason: str
     terminal_codes = ELB_TERMINAL_CODES
     idempotent_create = False
     trusts_recorded = False
@@ -81,7 +83,7 @@ class _Client:
         return recorded(self._ctx, self._kind)
 
     def created_event(self, seen: Seen[Described]) -> tuple[str, str] | None:
-        return f"Created{self.reason}", f"created {self.noun} {seen.name}"  # type: ignore[attr-defined]
+        return f"Created{self.reason}", f"created {self.noun} {seen.name}"
 
 
 class SecurityGroupResource(_Client):
@@ -289,6 +291,7 @@ class ListenerResource(_Client):
     def __init__(self, ctx: EnvContext, client: Any, kind: Kind, load_balancer_arn: str) -> None:
         super().__init__(ctx, client, kind)
         self._load_balancer = load_balancer_arn
+        self._listeners: list[Described] | None = None  # one read for 80 and 443
 
     def recorded(self) -> bool:
         return False  # found by port on its load balancer; a missing one is simply made
@@ -297,7 +300,9 @@ class ListenerResource(_Client):
         return f"{want.load_balancer.name}:{want.port}"
 
     def observe(self, want: ListenerWant) -> Seen[Described] | None:
-        for listener in elbv2.listeners_of(self._aws, self._load_balancer):
+        if self._listeners is None:
+            self._listeners = elbv2.listeners_of(self._aws, self._load_balancer)
+        for listener in self._listeners:
             if listener.get("Port") == want.port:
                 tags = elbv2.tags_of(self._aws, listener["ListenerArn"])
                 return Seen(self.name_of(want), listener, tags)
