@@ -318,7 +318,12 @@ class ServiceHttp(Model):
         True, description="The environment's public load balancer (true) or its private one."
     )
     target_port: int | None = Field(
-        None, description="The container port requests go to. Default: spec.port.", ge=1, le=65535
+        None,
+        description="The container port requests go to (mapped in the task definition beside "
+        "spec.port). Default: spec.port. A change moves where ECS registers the tasks; the "
+        "target group keeps the port it was made with, only a default for its targets.",
+        ge=1,
+        le=65535,
     )
     health_check: TargetHealthCheck = Field(
         default_factory=TargetHealthCheck, description=TargetHealthCheck.__doc__

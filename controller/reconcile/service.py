@@ -475,8 +475,12 @@ class ServiceManager:
             DiscoveryResource(ctx, sd, spec.name or ctx.resource.name, deleting=True),
             _no_request,
         )
+        routed = ctx.status.http is not None
         _unroute(ctx, partial(ctx.clients.client, "elbv2", env_spec.region, env_spec.role_arn))
-        return Outcome(True, "Deleted", "ECS service and Service Discovery service deleted")
+        made = "ECS service, Service Discovery service" + (
+            ", listener rule and target group" if routed else ""
+        )
+        return Outcome(True, "Deleted", f"{made} deleted")
 
 
 def _routed(sctx: ServiceContext, spec: EcsServiceSpec, env: dict[str, Any]) -> ServiceContext:

@@ -139,8 +139,16 @@ def _container(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any]:
         "environment": _name_values(variables, "value"),
         "logConfiguration": _awslogs(log_group(spec, ctx), ctx.region, spec.logging.stream_prefix),
     }
-    if spec.port is not None:
-        container["portMappings"] = [_port_mapping(spec, spec.port, svc)]
+    mappings = [_port_mapping(spec, spec.port, svc)] if spec.port is not None else []
+    routed = target_port(spec) if spec.http is not None else None
+    if routed is not None and routed != spec.port:
+        # The load balancer's port must be one the container maps (ECS refuses a
+        # loadBalancers containerPort that is not), as Copilot exposes http.target_port.
+        mappings.append(
+            {"containerPort": routed, "protocol": "tcp", "name": port_name(svc, routed)}
+        )
+    if mappings:
+        container["portMappings"] = mappings
     if spec.secrets:
         container["secrets"] = _name_values(spec.secrets, "valueFrom")
     if spec.command is not None:

@@ -126,12 +126,31 @@ def render_report(items: list[dict[str, Any]], aws: dict[str, Any]) -> str:
                 [[s["Name"], s["NamespaceId"], _records(s)] for s in state["cloudMapServices"]],
             ),
         ]
+        if state.get("loadBalancers"):
+            out += [
+                "",
+                _table(
+                    ["LOAD BALANCER", "SCHEME", "DNS NAME", "LISTENERS (RULES)"],
+                    [
+                        [
+                            lb["LoadBalancerName"],
+                            lb["Scheme"],
+                            lb["DNSName"],
+                            ", ".join(
+                                f"{x['Protocol']}:{x['Port']} ({x['Rules']})"
+                                for x in lb["listeners"]
+                            ),
+                        ]
+                        for lb in state["loadBalancers"]
+                    ],
+                ),
+            ]
     return "\n".join(out)
 
 
 def _endpoints(status: dict[str, Any]) -> str:
     points = status.get("endpoints") or {}
-    values = [*points.get("serviceConnect", []), points.get("serviceDiscovery")]
+    values = [points.get("http"), *points.get("serviceConnect", []), points.get("serviceDiscovery")]
     return ", ".join(v for v in values if v) or "-"
 
 
@@ -197,6 +216,13 @@ def demo(keep: bool, timeout: float) -> int:
         apply(sandbox.api, documents, DEMO_NAMESPACE)
         items = wait_until_done(sandbox, timeout, _progress_line)
         print(render_report(items, _snapshot(sandbox)))
+        for item in items:
+            url = (item["status"].get("endpoints") or {}).get("http")
+            if url:
+                print(
+                    f"\n{item['name']} is served at {url} (the emulated load balancer has "
+                    "a name, not traffic: on AWS this is the URL to open)"
+                )
         ok = all_ready_or_failed(items) and all(i["ready"] == "True" for i in items)
         print(
             f"\n{'everything is Ready' if ok else 'NOT everything is Ready'} "

@@ -58,10 +58,11 @@ def regions_of(items: list[dict[str, Any]]) -> list[str]:
 
 def aws_state(client_for: Callable[[str, str], Any], regions: list[str]) -> dict[str, Any]:
     """Clusters, services (with deployments and Service Connect), task definitions in use,
-    namespaces and Cloud Map services, per Region."""
+    namespaces, Cloud Map services, and load balancers with their listeners, per Region."""
     state: dict[str, Any] = {}
     for region in regions:
         ecs, sd = client_for("ecs", region), client_for("servicediscovery", region)
+        elb = client_for("elbv2", region)
         clusters = _clusters(ecs)
         services = [s for c in clusters for s in _services(ecs, c["clusterArn"])]
         task_definitions = sorted(
@@ -76,6 +77,10 @@ def aws_state(client_for: Callable[[str, str], Any], regions: list[str]) -> dict
             ],
             "cloudMapServices": [
                 _cloud_map_service(sd, s["Id"]) for s in sd.list_services().get("Services", [])
+            ],
+            "loadBalancers": [
+                _load_balancer(elb, lb)
+                for lb in elb.describe_load_balancers().get("LoadBalancers", [])
             ],
         }
     return state
@@ -167,4 +172,19 @@ def _cloud_map_service(sd: Any, service_id: str) -> dict[str, Any]:
     return {
         k: svc.get(k)
         for k in ("Id", "Arn", "Name", "NamespaceId", "DnsConfig", "HealthCheckCustomConfig")
+    }
+
+
+def _load_balancer(elb: Any, found: dict[str, Any]) -> dict[str, Any]:
+    listeners = elb.describe_listeners(LoadBalancerArn=found["LoadBalancerArn"])["Listeners"]
+    return {
+        **{k: found.get(k) for k in ("LoadBalancerName", "LoadBalancerArn", "Scheme", "DNSName")},
+        "listeners": [
+            {
+                "Port": listener["Port"],
+                "Protocol": listener["Protocol"],
+                "Rules": len(elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]),
+            }
+            for listener in sorted(listeners, key=lambda listener: listener["Port"])
+        ],
     }

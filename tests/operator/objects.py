@@ -112,7 +112,23 @@ def namespaces(aws: LocalAws) -> list[dict[str, Any]]:
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "kudos-test"
-WRITE_PREFIXES = ("Create", "Update", "Delete", "Register", "Deregister", "Tag", "Untag", "Put")
+# Every verb of ECS, Cloud Map, EC2 and Elastic Load Balancing that changes something.
+WRITE_PREFIXES = (
+    "Create",
+    "Update",
+    "Delete",
+    "Register",
+    "Deregister",
+    "Tag",
+    "Untag",
+    "Put",
+    "Modify",
+    "Set",
+    "Add",
+    "Remove",
+    "Authorize",
+    "Revoke",
+)
 
 
 def service(name: str, **spec: Any) -> dict[str, Any]:

@@ -87,6 +87,13 @@ def test_the_kudos_sample_end_to_end(
         "serviceDiscovery": "api.test.kudos.local:8080",
     }
     assert front["status"]["endpoints"]["serviceConnect"] == ["http://frontend.local:80"]
+    # front-end is also a Load Balanced Web Service: every path of the public load balancer.
+    public = env_status["loadBalancers"]["public"]
+    assert front["status"]["endpoints"]["http"] == f"http://{public['dnsName']}/"
+    assert (
+        described(aws, "front-end")["loadBalancers"][0]["targetGroupArn"]
+        == (front["status"]["http"]["targetGroupArn"])
+    )
     assert api["status"]["tasks"] == "2/2"
     assert api["status"]["rollout"]["state"] == "COMPLETED"
     assert api["status"]["serviceConnect"]["discoveryName"] == "api-sc"
@@ -156,20 +163,28 @@ def test_an_image_change_makes_one_revision_and_one_deployment(
     assert image == "nginx:2"
 
 
-def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
+def test_a_no_op_resync_of_25_routed_services_makes_no_writes_and_batched_reads(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
 ) -> None:
+    """25 services, each a Service Connect server with Service Discovery, each routed by path
+    from the environment's public load balancer: a pass reads per batch and per environment,
+    never per service."""
     names = [f"svc{i:02d}" for i in range(25)]
     apply(
         kubectl,
         namespace,
         app(),
-        env(),
-        *[service(n, port=8080, network={"connect": {"enabled": True}}) for n in names],
+        env(http={"public": {}}),
+        *[
+            service(n, port=8080, network={"connect": {"enabled": True}}, http={"path": n})
+            for n in names
+        ],
     )
     operator.start()
-    for n in names:
-        wait_ready(kube, namespace, "ecsservices", n, timeout=120)
+    ready = {n: wait_ready(kube, namespace, "ecsservices", n, timeout=180) for n in names}
+    # Applied together, no two took one priority.
+    priorities = [ready[n]["status"]["http"]["rulePriority"] for n in names]
+    assert len(set(priorities)) == 25
     aws.reset_counters()
     # Let three resync periods (2 s) go by.
     calls = eventually(aws.counters, lambda c: c.get("ecs:DescribeClusters", 0) >= 3, timeout=30)
@@ -178,19 +193,27 @@ def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
     assert calls.get("ecs:RegisterTaskDefinition", 0) == 0
     # ceil(25 / 10) = 3 DescribeServices per pass; a pass may have started just before the reset.
     assert calls.get("ecs:DescribeServices", 0) <= math.ceil(25 / 10) * (passes + 1)
-    per_service = {
-        op
-        for op in calls
-        if op
-        not in (
-            "ecs:DescribeClusters",
-            "ecs:DescribeServices",
-            "servicediscovery:GetNamespace",
-            "servicediscovery:ListTagsForResource",
-            "servicediscovery:ListServices",
-        )
+    per_environment = {
+        "ecs:DescribeClusters",
+        "servicediscovery:GetNamespace",
+        "servicediscovery:ListTagsForResource",
+        "servicediscovery:ListServices",
+        "ec2:DescribeSecurityGroups",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeTags",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeRules",
     }
-    assert per_service == set()
+    assert set(calls) - per_environment == {"ecs:DescribeServices"}
+    constant = sum(n for op, n in calls.items() if op != "ecs:DescribeServices")
+    print(f"no-op pass, 25 routed services: {calls} over {passes} passes")
+    # The environment's own reads and the routes listed once: none of it grows with N.
+    assert constant <= 14 * (passes + 1)
+    # One listing of the target groups and one of the rules per pass, not one per service.
+    assert calls.get("elasticloadbalancing:DescribeRules", 0) <= passes + 1
+    assert calls.get("elasticloadbalancing:DescribeTargetGroups", 0) <= passes + 1
     # The namespace's 50 Cloud Map services ({svc}, {svc}-sc) fit one ListServices page.
     assert calls.get("servicediscovery:ListServices", 0) <= passes + 1
 
@@ -204,6 +227,8 @@ def test_a_no_op_resync_of_25_services_makes_no_writes_and_batched_reads(
     assert writes(calls) == {}
     assert calls.get("ecs:DescribeTaskDefinition", 0) == 0
     assert calls.get("ecs:DescribeServices", 0) <= math.ceil(25 / 10) * (passes + 1)
+    after = {n: get(kube, namespace, "ecsservices", n) for n in names}
+    assert [after[n]["status"]["http"]["rulePriority"] for n in names] == priorities  # type: ignore[index]
 
 
 def test_a_new_service_waits_in_memory_and_writes_its_object_five_times(
@@ -355,7 +380,7 @@ def test_a_restart_in_the_middle_of_a_create_makes_no_duplicates(
 
 
 @pytest.mark.parametrize("policy", ["Delete", "Retain"])
-def test_service_deletion_follows_the_policy(
+def test_a_routed_service_deletion_follows_the_policy_in_order(
     policy: str,
     operator: OperatorProcess,
     namespace: str,
@@ -363,19 +388,50 @@ def test_service_deletion_follows_the_policy(
     kubectl: Kubectl,
     aws: LocalAws,
 ) -> None:
-    apply(kubectl, namespace, app(), env(), service("api", port=8080, deletionPolicy=policy))
+    apply(
+        kubectl,
+        namespace,
+        app(),
+        env(http={"public": {}}),
+        service("api", port=8080, deletionPolicy=policy, http={"path": "api"}),
+    )
     operator.start()
-    wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
+    routed = wait_ready(kube, namespace, "ecsservices", "api", timeout=90)["status"]["http"]
     kubectl("delete", "ecssvc", "api", "-n", namespace, "--wait=false", check=True)
     eventually(lambda: get(kube, namespace, "ecsservices", "api"), lambda o: o is None, timeout=60)
     state = aws.client("ecs").describe_services(cluster=CLUSTER, services=["api"])["services"][0]
+    elb = aws.client("elbv2")
+    rules = elb.describe_rules(ListenerArn=routed["listenerArn"])["Rules"]
+    groups = {g["TargetGroupArn"] for g in elb.describe_target_groups()["TargetGroups"]}
     if policy == "Delete":
         assert state["status"] == "INACTIVE"
         assert "api" not in cloud_map_services(aws)
+        assert [r["RuleArn"] for r in rules if not r["IsDefault"]] == []
+        assert routed["targetGroupArn"] not in groups
+        # The ECS service lets go of its target group before the rule and the group go
+        # (as CloudFormation deletes Copilot's stack): by the order of the object's events.
+        events = kube.core.list_namespaced_event(
+            namespace, field_selector="involvedObject.name=api"
+        ).items
+        deleted = [
+            e.reason
+            for e in sorted(events, key=lambda e: int(e.metadata.resource_version))
+            if e.reason.startswith(("Deleted", "Deleting"))
+        ]
+        assert deleted == [
+            "DeletingService",  # draining
+            "DeletedServiceDiscovery",
+            "DeletedListenerRule",
+            "DeletedTargetGroup",
+            "Deleted",
+        ]
     else:
         assert state["status"] == "ACTIVE"
         assert state["desiredCount"] == 1
         assert "api" in cloud_map_services(aws)
+        # Still serving: the rule forwards to the group the ECS service registers into.
+        assert routed["ruleArn"] in {r["RuleArn"] for r in rules}
+        assert state["loadBalancers"][0]["targetGroupArn"] == routed["targetGroupArn"]
 
 
 def test_old_revisions_beyond_five_are_deregistered_but_never_someone_elses(

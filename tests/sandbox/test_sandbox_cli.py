@@ -63,6 +63,15 @@ def test_sandbox_run_reports_the_kudos_sample_as_json() -> None:
     assert env["COPILOT_SERVICE_DISCOVERY_ENDPOINT"] == "test.kudos.local"
     cloud_map = {s["Name"]: s for s in aws["cloudMapServices"]}
     assert cloud_map["api"]["DnsConfig"]["RoutingPolicy"] == "MULTIVALUE"
+    # front-end is a Load Balanced Web Service: its URL is the public load balancer's.
+    [balancer] = aws["loadBalancers"]
+    assert (balancer["LoadBalancerName"], balancer["Scheme"]) == (
+        "kudos-test-pub",
+        "internet-facing",
+    )
+    assert balancer["listeners"] == [{"Port": 80, "Protocol": "HTTP", "Rules": 2}]
+    front = next(r for r in doc["resources"] if r["name"] == "front-end")
+    assert front["status"]["endpoints"]["http"] == f"http://{balancer['DNSName']}/"
     # Progress went to stderr, so stdout is exactly one JSON document.
     assert "starting the local Kubernetes control plane" in result.stderr
 

@@ -169,6 +169,26 @@ def test_a_client_only_service_has_no_port_mapping() -> None:
     assert "portMappings" not in container(task_definition_request(spec(), context()))
 
 
+def test_a_routed_target_port_is_mapped_beside_the_service_port_and_registered() -> None:
+    routed = spec(port=8080, http={"path": "api", "targetPort": 9090})
+    mappings = container(task_definition_request(routed, context()))["portMappings"]
+    assert [(m["containerPort"], m["name"]) for m in mappings] == [
+        (8080, "api-8080"),
+        (9090, "api-9090"),
+    ]
+    group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/kudos-test-api/1"
+    wanted = desired_service(routed, context(target_group_arn=group), TD_ARN, REGISTRY_ARN)
+    assert wanted["loadBalancers"] == [
+        {"targetGroupArn": group, "containerName": "api", "containerPort": 9090}
+    ]
+
+
+def test_a_routed_service_on_its_own_port_maps_it_once() -> None:
+    routed = spec(port=8080, http={"path": "api", "targetPort": 8080})
+    [mapping] = container(task_definition_request(routed, context()))["portMappings"]
+    assert mapping["containerPort"] == 8080
+
+
 def test_secrets_command_entry_point_and_health_check() -> None:
     request = task_definition_request(
         spec(

@@ -159,19 +159,19 @@ class ListenerRuleResource(_Client):
         return bool(self._recorded.rule_arn)
 
     def name_of(self, want: RuleWant) -> str:
-        return " ".join(f"{name}={','.join(values)}" for name, values in want.conditions)
+        return _conditions_name(want.conditions)
 
     def observe(self, want: RuleWant) -> Seen[Described] | None:
         arn = self._recorded.rule_arn
         listed = self._ctx.known.rules
         if arn and listed is not None:
             found = listed.get(arn)
-            return None if found is None else Seen(self.name_of(want), found)
+            return None if found is None else Seen(_rule_name(found), found)
         if arn:
             found = elbv2.describe_rule(self._aws, arn)
             if found is None:
                 return None
-            return Seen(self.name_of(want), found, elbv2.tags_of(self._aws, arn))
+            return Seen(_rule_name(found), found, elbv2.tags_of(self._aws, arn))
         # Not made by this object yet: a rule of the same conditions belongs to someone.
         for rule in elbv2.rules_of(self._aws, want.listener_arn):
             if not rule.get("IsDefault") and rule_conditions(rule) == want.conditions:
@@ -245,3 +245,12 @@ class ListenerRuleResource(_Client):
     def delete(self, seen: Seen[Described]) -> None:
         elbv2.delete_rule(self._aws, seen.facts["RuleArn"])
         self._ctx.save(_keep(rule_arn=None, rule_priority=None, listener_arn=None))
+
+
+def _conditions_name(conditions: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    return " ".join(f"{name}={','.join(values)}" for name, values in conditions)
+
+
+def _rule_name(described: Described) -> str:
+    """A rule as a person reads it: what it routes, as ELB holds it now."""
+    return _conditions_name(rule_conditions(described))
