@@ -135,3 +135,28 @@ def http_listener(aws: LocalAws, load_balancer_arn: str, target_group_arn: str) 
         DefaultActions=forward(target_group_arn),
     )["Listeners"][0]["ListenerArn"]
     return arn
+
+
+ECS_DESIRED_COUNT = "ecs:service:DesiredCount"
+
+
+def ecs_scalable_target(
+    aws: LocalAws, resource_id: str = "service/c/web", min_capacity: int = 1, max_capacity: int = 4
+) -> str:
+    """Register an ECS service's desired count as a scalable target; its ARN."""
+    arn: str = aws.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=resource_id,
+        ScalableDimension=ECS_DESIRED_COUNT,
+        MinCapacity=min_capacity,
+        MaxCapacity=max_capacity,
+    )["ScalableTargetARN"]
+    return arn
+
+
+def resource_label(load_balancer_arn: str, target_group_arn: str) -> str:
+    """The ResourceLabel of ALBRequestCountPerTarget: the final portions of the two ARNs,
+    app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>."""
+    balancer = load_balancer_arn.split(":loadbalancer/", 1)[1]
+    group = target_group_arn.rsplit(":", 1)[1]
+    return f"{balancer}/{group}"

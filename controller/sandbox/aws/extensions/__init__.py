@@ -1,5 +1,5 @@
-"""kopilot's extensions to moto: ECS, Cloud Map and Elastic Load Balancing v2 as the AWS API
-references describe them.
+"""kopilot's extensions to moto: ECS, Cloud Map, Elastic Load Balancing v2 and Application Auto
+Scaling as the AWS API references describe them.
 
 `apply()` installs them on moto's classes in this process (the emulator's); `tick()` moves
 time-based state (rollouts, draining, Cloud Map operations) along before each request.
@@ -14,7 +14,14 @@ from moto.core.utils import unix_time, utcnow
 from moto.ecs.models import ecs_backends
 from moto.servicediscovery.models import servicediscovery_backends
 
-from . import cloudmap, ecs_clusters, ecs_services, ecs_task_definitions, elbv2
+from . import (
+    application_autoscaling,
+    cloudmap,
+    ecs_clusters,
+    ecs_services,
+    ecs_task_definitions,
+    elbv2,
+)
 
 _applied = False
 
@@ -23,6 +30,7 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    application_autoscaling.apply()
     cloudmap.apply()
     ecs_clusters.apply()
     ecs_services.apply()

@@ -11,7 +11,16 @@ The rules live by service in the modules below; importing this package registers
 
 from __future__ import annotations
 
-from . import cloudmap, ec2, ecs_clusters, ecs_services, ecs_task_definitions, elbv2, tags
+from . import (
+    application_autoscaling,
+    cloudmap,
+    ec2,
+    ecs_clusters,
+    ecs_services,
+    ecs_task_definitions,
+    elbv2,
+    tags,
+)
 from .rules import RULES, Refusal, Request, Rule, check, rules_markdown, validate
 
 __all__ = [
@@ -19,6 +28,7 @@ __all__ = [
     "Refusal",
     "Request",
     "Rule",
+    "application_autoscaling",
     "check",
     "cloudmap",
     "ec2",
