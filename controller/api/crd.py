@@ -27,6 +27,8 @@ class Kind:
     status: type[BaseModel]
     name_max: int
     columns: tuple[dict[str, Any], ...]
+    # CEL rules on the whole object, for what the spec alone cannot see (metadata.name).
+    object_rules: tuple[dict[str, str], ...] = ()
 
     @property
     def crd_name(self) -> str:
@@ -101,6 +103,14 @@ KINDS: tuple[Kind, ...] = (
             _column("Image", ".spec.image", priority=1),
             _AGE,
         ),
+        object_rules=(
+            {
+                "rule": "has(self.spec.name) || !has(self.spec.sidecars) || "
+                "!self.spec.sidecars.exists(s, s.name == self.metadata.name)",
+                "message": "a sidecar may not be named like the service's own container "
+                "(metadata.name, when spec.name is not set)",
+            },
+        ),
     ),
 )
 
@@ -134,7 +144,8 @@ def crd(kind: Kind) -> dict[str, Any]:
                 f"spec.name is not set, so it must be a DNS label of at most "
                 f"{kind.name_max} characters (lower-case letters, digits and '-', starting "
                 "with a letter); or set spec.name",
-            }
+            },
+            *kind.object_rules,
         ],
     }
     return {

@@ -26,6 +26,7 @@ from .common import (
     planned_changes_field,
     tags_field,
 )
+from .scaling import TASKS_MAX, Autoscaling, AutoscalingStatus
 
 Protocol = Literal["http", "http2", "grpc", "tcp"]
 
@@ -51,6 +52,19 @@ PCA_ARN_PATTERN = r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-aut
 KMS_KEY_PATTERN = (
     r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+|alias/.+|[0-9a-f-]{36})$"
 )
+# Amazon ECS API Reference, PortMapping.name: up to 64 lowercase letters, numbers,
+# underscores and hyphens, not starting with a hyphen.
+PORT_NAME_PATTERN = r"^[a-z0-9_][a-z0-9_-]{0,63}$"
+# Amazon ECS API Reference, ContainerDefinition.name: up to 255 letters (uppercase and
+# lowercase), numbers, underscores and hyphens.
+CONTAINER_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
+# Amazon ECS service quotas: 10 containers per task definition, one of them the service's.
+SIDECARS_MAX = 9
+# Each port is an endpoint of its own; the bound also keeps the apply-time uniqueness rules
+# (which compare every pair) cheap for the apiserver.
+PORTS_MAX = 10
+# Amazon ECS API Reference, ContainerDependency.condition.
+ContainerCondition = Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]
 
 # Fargate task sizes (ECS developer guide, "Task CPU and memory"). 256 CPU units take one
 # of three sizes; every other cpu takes memory from lowest to highest in steps.
@@ -152,6 +166,48 @@ class ConnectLogs(Model):
     access_logs: AccessLogs | None = Field(None, description=AccessLogs.__doc__)
 
 
+def _alias_field() -> Any:
+    return Field(
+        None,
+        description="The DNS name clients use (client alias dnsName). Default: the service "
+        "name, so the endpoint is http://<svc>:<port>. May use ${COPILOT_SERVICE_NAME}, "
+        "${COPILOT_ENVIRONMENT_NAME} and ${COPILOT_APPLICATION_NAME}: "
+        "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}.${COPILOT_APPLICATION_NAME}.local "
+        "keeps a Service Discovery name working after the move to Service Connect.",
+        pattern=ALIAS_PATTERN,
+        max_length=ALIAS_MAX,
+    )
+
+
+def _client_port_field(default: str) -> Any:
+    return Field(
+        None,
+        description=f"The port clients call on the alias. Default: {default}.",
+        ge=1,
+        le=65535,
+    )
+
+
+def _discovery_name_field(default: str) -> Any:
+    return Field(
+        None,
+        description=f"The Cloud Map service ECS creates for this endpoint. Default: {default}, "
+        "so it never clashes with the Service Discovery service {svc}.",
+        pattern=NAME_PATTERN,
+        max_length=63,
+    )
+
+
+def _ingress_port_override_field() -> Any:
+    return Field(
+        None,
+        description="The port the Service Connect proxy listens on for inbound traffic. "
+        "Default: the container port (awsvpc).",
+        ge=1,
+        le=65535,
+    )
+
+
 class Connect(Model):
     """ECS Service Connect, as Copilot's `network.connect`. Setting any field (or just
     `enabled: true`) turns it on; `alias` alone turns it on, as `connect: {alias: ...}`
@@ -171,29 +227,9 @@ class Connect(Model):
         None,
         description="Turn Service Connect on or off. Unset: on when this block is given.",
     )
-    alias: str | None = Field(
-        None,
-        description="The DNS name clients use (client alias dnsName). Default: the service "
-        "name, so the endpoint is http://<svc>:<port>. May use ${COPILOT_SERVICE_NAME}, "
-        "${COPILOT_ENVIRONMENT_NAME} and ${COPILOT_APPLICATION_NAME}: "
-        "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}.${COPILOT_APPLICATION_NAME}.local "
-        "keeps a Service Discovery name working after the move to Service Connect.",
-        pattern=ALIAS_PATTERN,
-        max_length=ALIAS_MAX,
-    )
-    client_port: int | None = Field(
-        None,
-        description="The port clients call on the alias. Default: the service's port.",
-        ge=1,
-        le=65535,
-    )
-    discovery_name: str | None = Field(
-        None,
-        description="The Cloud Map service ECS creates for this endpoint. Default: {svc}-sc, "
-        "so it never clashes with the Service Discovery service {svc}.",
-        pattern=NAME_PATTERN,
-        max_length=63,
-    )
+    alias: str | None = _alias_field()
+    client_port: int | None = _client_port_field("the service's port")
+    discovery_name: str | None = _discovery_name_field("{svc}-sc")
     namespace: str | None = Field(
         None,
         description="Cloud Map namespace (name or ARN) for this service. Default: the "
@@ -201,13 +237,7 @@ class Connect(Model):
         min_length=1,
         max_length=2048,
     )
-    ingress_port_override: int | None = Field(
-        None,
-        description="The port the Service Connect proxy listens on for inbound traffic. "
-        "Default: the container port (awsvpc).",
-        ge=1,
-        le=65535,
-    )
+    ingress_port_override: int | None = _ingress_port_override_field()
     timeouts: Timeouts | None = Field(None, description=Timeouts.__doc__)
     tls: Tls | None = Field(None, description=Tls.__doc__)
     logs: ConnectLogs | None = Field(None, description=ConnectLogs.__doc__)
@@ -215,6 +245,38 @@ class Connect(Model):
     @property
     def is_enabled(self) -> bool:
         return self.enabled if self.enabled is not None else True
+
+
+class ServicePort(Model):
+    """A port of the service's container that other services call (spec.ports): a named
+    port mapping in the task definition and, with Service Connect on, an endpoint of its
+    own, http://<alias or svc>:<clientPort or port>."""
+
+    name: str = Field(
+        description="The port mapping's name, which Service Connect refers to (portName); "
+        "unique in the service.",
+        pattern=PORT_NAME_PATTERN,
+        max_length=64,
+    )
+    port: int = Field(description="The container port.", ge=1, le=65535)
+    protocol: Protocol | None = Field(
+        None,
+        description="Application protocol of the port (Service Connect appProtocol): http, "
+        "http2, grpc or tcp. Default: spec.protocol.",
+    )
+    alias: str | None = _alias_field()
+    client_port: int | None = _client_port_field("this port")
+    discovery_name: str | None = _discovery_name_field(
+        "{svc}-sc for the first port (as with spec.port), {svc}-{name}-sc for the others"
+    )
+    ingress_port_override: int | None = _ingress_port_override_field()
+    timeouts: Timeouts | None = Field(None, description=Timeouts.__doc__)
+    tls: Tls | None = Field(None, description=Tls.__doc__)
+    service_discovery: bool = Field(
+        False,
+        description="The port Service Discovery's SRV record announces ({svc}.{env}.{app}.local "
+        "answers for every port; SRV names one). At most one port; default: the first.",
+    )
 
 
 class ServiceDiscoveryOptions(Model):
@@ -249,6 +311,120 @@ class HealthCheck(Model):
     retries: int = Field(2, description="Failures before unhealthy (1-10).", ge=1, le=10)
     start_period: int = Field(
         0, description="Grace seconds after start before failures count (0-300).", ge=0, le=300
+    )
+
+
+# What a container runs with, the service's own and each sidecar's.
+Words = list[Annotated[str, StringConstraints(max_length=4096)]]
+Variables = dict[str, Annotated[str, StringConstraints(max_length=32768)]]
+Secrets = dict[str, Annotated[str, StringConstraints(pattern=SECRET_ARN_PATTERN, max_length=2048)]]
+DependsOn = dict[str, ContainerCondition]
+
+
+def _image_field(description: str) -> Any:
+    return Field(
+        description=description,
+        min_length=1,
+        max_length=255,
+        # An image reference has no white space (blank or padded names never pull).
+        pattern=r"^\S+$",
+    )
+
+
+def _command_field() -> Any:
+    return Field(None, description="Overrides the image's CMD.", max_length=64)
+
+
+def _entry_point_field() -> Any:
+    return Field(None, description="Overrides the image's ENTRYPOINT.", max_length=64)
+
+
+def _variables_field(description: str) -> Any:
+    return Field(default_factory=dict, description=description, max_length=200)
+
+
+def _secrets_field() -> Any:
+    return Field(
+        default_factory=dict,
+        description="Environment variables read from SSM Parameter Store or Secrets Manager, "
+        "by ARN (arn:aws:ssm:...:parameter/... or arn:aws:secretsmanager:...:secret:...).",
+        max_length=100,
+    )
+
+
+def variable_rules() -> tuple[Rule, ...]:
+    """The rules of a container's variables and secrets (the service's and each sidecar's):
+    kopilot sets the COPILOT_* variables, names are environment variable names, and a name
+    is in one map only."""
+    return (
+        Rule(
+            cel="!self.variables.exists(k, k.startsWith('COPILOT_'))",
+            message="variables must not set COPILOT_* names: kopilot sets "
+            + ", ".join(RESERVED_VARIABLES),
+            check=lambda m: not any(k.startswith("COPILOT_") for k in m.variables),
+            field_path=".variables",
+        ),
+        Rule(
+            cel=f"self.variables.all(k, k.matches('{ENV_NAME_PATTERN}')) && "
+            f"self.secrets.all(k, k.matches('{ENV_NAME_PATTERN}'))",
+            message="variable and secret names must be environment variable names "
+            "(letters, digits and _, not starting with a digit)",
+            check=lambda m: all(_is_env_name(k) for k in [*m.variables, *m.secrets]),
+            field_path=".variables",
+        ),
+        Rule(
+            cel="!self.secrets.exists(k, k in self.variables)",
+            message="a name is both in variables and in secrets: keep it in one",
+            check=lambda m: not set(m.secrets) & set(m.variables),
+            field_path=".secrets",
+        ),
+    )
+
+
+class Sidecar(Model):
+    """A container beside the service's own in every task (Copilot's `sidecars`): it gets
+    the same COPILOT_* variables and logs to the service's log group. A change to a sidecar
+    registers a new revision and deploys it, as any other change of the task does."""
+
+    __rules__ = variable_rules()
+
+    name: str = Field(
+        description="The container's name: unique in the task, and not the service's own "
+        "container ({svc}).",
+        pattern=CONTAINER_NAME_PATTERN,
+        max_length=255,
+    )
+    image: str = _image_field("Container image.")
+    port: int | None = Field(
+        None,
+        description="A container port to map (tcp), e.g. a proxy's or an exporter's; not one "
+        "of the service's own ports. Service Connect and Service Discovery serve the "
+        "service's ports only.",
+        ge=1,
+        le=65535,
+    )
+    essential: bool = Field(
+        True,
+        description="The task stops when an essential container stops. Default true, as in "
+        "Copilot (and ECS). A sidecar that runs once and exits (another container waiting "
+        "for it with COMPLETE or SUCCESS) is not essential.",
+    )
+    command: Words | None = _command_field()
+    entry_point: Words | None = _entry_point_field()
+    variables: Variables = _variables_field(
+        "Environment variables. kopilot sets the COPILOT_* variables here too, as Copilot does."
+    )
+    secrets: Secrets = _secrets_field()
+    depends_on: DependsOn = Field(
+        default_factory=dict,
+        description="Containers that must reach a condition before this one starts "
+        "(ECS dependsOn): {name: START | COMPLETE | SUCCESS | HEALTHY}, naming another sidecar "
+        "or the service's own container ({svc}). HEALTHY needs that container's healthCheck.",
+        max_length=SIDECARS_MAX,
+    )
+    health_check: HealthCheck | None = Field(None, description=HealthCheck.__doc__)
+    readonly_root_filesystem: bool = Field(
+        False, description="Mount the container's root file system read-only."
     )
 
 
@@ -387,6 +563,193 @@ def _connect(m: Any) -> Connect | None:
 
 
 _SERVER_ONLY = ("alias", "clientPort", "discoveryName", "ingressPortOverride", "timeouts", "tls")
+_SERVER_FIELDS = (
+    "alias",
+    "client_port",
+    "discovery_name",
+    "ingress_port_override",
+    "timeouts",
+    "tls",
+)
+_HAS_SERVER_FIELD = " || ".join(f"has(self.network.connect.{f})" for f in _SERVER_ONLY)
+
+
+def _no_server_fields(connect: Connect | None) -> bool:
+    return connect is None or all(getattr(connect, f) is None for f in _SERVER_FIELDS)
+
+
+def _serves(m: Any) -> bool:
+    """Whether the service has a port other services call (port or ports)."""
+    return m.port is not None or m.ports is not None
+
+
+def _ports(m: Any) -> list[ServicePort]:
+    ports: list[ServicePort] | None = m.ports
+    return ports or []
+
+
+def _unique(values: list[Any]) -> bool:
+    return len(values) == len(set(values))
+
+
+def _port_protocol(m: Any, port: ServicePort) -> str:
+    return port.protocol or str(m.protocol)
+
+
+# spec.ports: several ports, each a port mapping and a Service Connect endpoint of its own.
+# Names, ports and discovery names are unique (ECS refuses a task definition that names two
+# mappings alike, and a Cloud Map service is one endpoint); checked at apply time, each with
+# its field.
+_PORT_RULES = (
+    Rule(
+        cel="!(has(self.port) && has(self.ports))",
+        message="give port (one port) or ports (several), not both",
+        check=lambda m: m.port is None or m.ports is None,
+        field_path=".ports",
+    ),
+    Rule(
+        cel="!(has(self.ports) && has(self.portName))",
+        message="portName names spec.port's mapping: with ports, each port's name is its "
+        "mapping's name (ports[].name)",
+        check=lambda m: m.ports is None or m.port_name is None,
+        field_path=".portName",
+    ),
+    Rule(
+        cel=f"!has(self.ports) || !has(self.network.connect) || !({_HAS_SERVER_FIELD})",
+        message="with ports, set alias, clientPort, discoveryName, ingressPortOverride, "
+        "timeouts and tls on each port (ports[]), not on network.connect",
+        check=lambda m: m.ports is None or _no_server_fields(_connect(m)),
+        field_path=".network.connect",
+    ),
+    Rule(
+        cel="!has(self.ports) || self.ports.all(p, self.ports.exists_one(q, q.name == p.name))",
+        message="ports[].name must be unique: each names a port mapping of its own",
+        check=lambda m: _unique([p.name for p in _ports(m)]),
+        field_path=".ports",
+    ),
+    Rule(
+        cel="!has(self.ports) || self.ports.all(p, self.ports.exists_one(q, q.port == p.port))",
+        message="ports[].port must be unique: a container port is mapped once",
+        check=lambda m: _unique([p.port for p in _ports(m)]),
+        field_path=".ports",
+    ),
+    Rule(
+        cel="!has(self.ports) || self.ports.all(p, !has(p.discoveryName) || "
+        "self.ports.exists_one(q, has(q.discoveryName) && q.discoveryName == p.discoveryName))",
+        message="ports[].discoveryName must be unique: each is a Cloud Map service of its own",
+        check=lambda m: _unique([p.discovery_name for p in _ports(m) if p.discovery_name]),
+        field_path=".ports",
+    ),
+    Rule(
+        cel="!has(self.ports) || "
+        "self.ports.filter(p, has(p.serviceDiscovery) && p.serviceDiscovery).size() <= 1",
+        message="ports[].serviceDiscovery: at most one port is Service Discovery's SRV port",
+        check=lambda m: len([p for p in _ports(m) if p.service_discovery]) <= 1,
+        field_path=".ports",
+    ),
+    Rule(
+        cel="!has(self.ports) || self.ports.all(p, "
+        "(has(p.protocol) ? p.protocol : self.protocol) != 'tcp' || "
+        "!has(p.timeouts) || !has(p.timeouts.perRequestSeconds))",
+        message="ports[].timeouts.perRequestSeconds is not allowed on a tcp port (ECS applies "
+        "it to http, http2 and grpc only)",
+        check=lambda m: all(
+            _port_protocol(m, p) != "tcp"
+            or p.timeouts is None
+            or p.timeouts.per_request_seconds is None
+            for p in _ports(m)
+        ),
+        field_path=".ports",
+    ),
+)
+
+
+def _sidecar_names(m: Any) -> list[str]:
+    return [s.name for s in m.sidecars]
+
+
+def _own_ports(m: Any) -> set[int]:
+    """The ports the service's own container maps."""
+    ports = {p.port for p in _ports(m)} | ({m.port} if m.port is not None else set())
+    if m.http is not None and m.http.target_port is not None:
+        ports.add(m.http.target_port)
+    return ports
+
+
+def _sidecar_ports_ok(m: Any) -> bool:
+    ports = [s.port for s in m.sidecars if s.port is not None]
+    return _unique(ports) and not set(ports) & _own_ports(m)
+
+
+def _names_a_container(m: Any, sidecar: Sidecar, target: str) -> bool:
+    # Without spec.name the service's container is metadata.name, which the spec cannot see.
+    others = set(_sidecar_names(m)) - {sidecar.name}
+    return target in others or (target != sidecar.name and m.name in (None, target))
+
+
+def _health_checked(m: Any, target: str) -> bool:
+    sidecar = next((s for s in m.sidecars if s.name == target), None)
+    return (sidecar.health_check if sidecar is not None else m.health_check) is not None
+
+
+def _waits_are_checked(m: Any) -> bool:
+    waits = [*m.depends_on.items(), *(i for s in m.sidecars for i in s.depends_on.items())]
+    return all(_health_checked(m, name) for name, condition in waits if condition == "HEALTHY")
+
+
+# spec.sidecars and dependsOn: containers are named once in a task, and a dependency names
+# one of them (Amazon ECS API Reference, ContainerDependency); the task's containers share
+# one network (awsvpc), so a port is mapped by one container.
+_SIDECAR_RULES = (
+    Rule(
+        cel="self.sidecars.all(s, self.sidecars.exists_one(t, t.name == s.name) && "
+        "(!has(self.name) || s.name != self.name))",
+        message="sidecars[].name must be unique and not the service's own container name "
+        "(spec.name)",
+        check=lambda m: (
+            _unique(_sidecar_names(m)) and (m.name is None or m.name not in _sidecar_names(m))
+        ),
+        field_path=".sidecars",
+    ),
+    Rule(
+        cel="self.sidecars.all(s, !has(s.port) || ("
+        "self.sidecars.exists_one(t, has(t.port) && t.port == s.port) && "
+        "!(has(self.port) && self.port == s.port) && "
+        "!(has(self.ports) && self.ports.exists(p, p.port == s.port)) && "
+        "!(has(self.http) && has(self.http.targetPort) && self.http.targetPort == s.port)))",
+        message="sidecars[].port must be a port of its own: not another sidecar's, nor the "
+        "service's (port, ports, http.targetPort); a task's containers share one network",
+        check=_sidecar_ports_ok,
+        field_path=".sidecars",
+    ),
+    Rule(
+        cel="self.dependsOn.all(k, self.sidecars.exists(s, s.name == k))",
+        message="dependsOn names sidecars (sidecars[].name) the service's container waits for",
+        check=lambda m: set(m.depends_on) <= set(_sidecar_names(m)),
+        field_path=".dependsOn",
+    ),
+    Rule(
+        cel="self.sidecars.all(s, s.dependsOn.all(k, k != s.name && "
+        "(self.sidecars.exists(t, t.name == k) || !has(self.name) || k == self.name)))",
+        message="sidecars[].dependsOn names another sidecar or the service's own container "
+        "(spec.name)",
+        check=lambda m: all(
+            _names_a_container(m, s, target) for s in m.sidecars for target in s.depends_on
+        ),
+        field_path=".sidecars",
+    ),
+    Rule(
+        cel="self.dependsOn.all(k, self.dependsOn[k] != 'HEALTHY' || "
+        "self.sidecars.exists(s, s.name == k && has(s.healthCheck))) && "
+        "self.sidecars.all(s, s.dependsOn.all(k, s.dependsOn[k] != 'HEALTHY' || "
+        "(self.sidecars.exists(t, t.name == k) ? "
+        "self.sidecars.exists(t, t.name == k && has(t.healthCheck)) : has(self.healthCheck))))",
+        message="dependsOn HEALTHY waits for a container's health check: give that container "
+        "a healthCheck",
+        check=_waits_are_checked,
+        field_path=".dependsOn",
+    ),
+)
 
 
 class EcsServiceSpec(Model):
@@ -404,27 +767,12 @@ class EcsServiceSpec(Model):
             field_path=".memory",
         ),
         Rule(
-            cel="!has(self.network.connect) || has(self.port) || !("
-            + " || ".join(f"has(self.network.connect.{f})" for f in _SERVER_ONLY)
-            + ")",
+            cel="!has(self.network.connect) || has(self.port) || has(self.ports) || "
+            f"!({_HAS_SERVER_FIELD})",
             message="network.connect alias, clientPort, discoveryName, ingressPortOverride, "
             "timeouts and tls are for a server: set port, or remove them for a client-only "
             "service",
-            check=lambda m: (
-                _connect(m) is None
-                or m.port is not None
-                or all(
-                    getattr(_connect(m), f) is None
-                    for f in (
-                        "alias",
-                        "client_port",
-                        "discovery_name",
-                        "ingress_port_override",
-                        "timeouts",
-                        "tls",
-                    )
-                )
-            ),
+            check=lambda m: _serves(m) or _no_server_fields(_connect(m)),
             field_path=".network.connect",
         ),
         Rule(
@@ -445,41 +793,50 @@ class EcsServiceSpec(Model):
         ),
         Rule(
             cel="!has(self.network.serviceDiscovery.enabled) || "
-            "!self.network.serviceDiscovery.enabled || has(self.port)",
+            "!self.network.serviceDiscovery.enabled || has(self.port) || has(self.ports)",
             message="network.serviceDiscovery.enabled needs a port to register",
-            check=lambda m: not m.network.service_discovery.enabled or m.port is not None,
+            check=lambda m: not m.network.service_discovery.enabled or _serves(m),
             field_path=".network.serviceDiscovery.enabled",
         ),
-        Rule(
-            cel="!self.variables.exists(k, k.startsWith('COPILOT_'))",
-            message="variables must not set COPILOT_* names: kopilot sets "
-            + ", ".join(RESERVED_VARIABLES),
-            check=lambda m: not any(k.startswith("COPILOT_") for k in m.variables),
-            field_path=".variables",
-        ),
-        Rule(
-            cel=f"self.variables.all(k, k.matches('{ENV_NAME_PATTERN}')) && "
-            f"self.secrets.all(k, k.matches('{ENV_NAME_PATTERN}'))",
-            message="variable and secret names must be environment variable names "
-            "(letters, digits and _, not starting with a digit)",
-            check=lambda m: all(_is_env_name(k) for k in [*m.variables, *m.secrets]),
-            field_path=".variables",
-        ),
-        Rule(
-            cel="!self.secrets.exists(k, k in self.variables)",
-            message="a name is both in variables and in secrets: keep it in one",
-            check=lambda m: not set(m.secrets) & set(m.variables),
-            field_path=".secrets",
-        ),
+        *variable_rules(),
+        *_PORT_RULES,
+        *_SIDECAR_RULES,
         tag_keys_rule(),
         immutable_rule("app", "it names the task definition family and the ECS service"),
         immutable_rule("environment", "the ECS service lives in that environment's cluster"),
         immutable_rule("name", "it names the ECS service, its family and its endpoints"),
         immutable_rule("ecsServiceName", "it names the ECS service kopilot runs"),
         Rule(
-            cel="!has(self.http) || has(self.port) || has(self.http.targetPort)",
+            cel="!has(self.autoscaling) || !has(self.count) || "
+            "(self.count >= self.autoscaling.min && self.count <= self.autoscaling.max)",
+            message="count is where a new autoscaled service starts: it must lie within "
+            "autoscaling.min and autoscaling.max (leave it out to start at min)",
+            check=lambda m: (
+                m.autoscaling is None
+                or m.count is None
+                or m.autoscaling.min <= m.count <= m.autoscaling.max
+            ),
+            field_path=".count",
+        ),
+        Rule(
+            cel="!has(self.autoscaling) || has(self.http) || "
+            "(!has(self.autoscaling.requestsPerTarget) && !has(self.autoscaling.responseTime))",
+            message="autoscaling.requestsPerTarget and responseTime track the load balancer's "
+            "requests to this service: they need spec.http",
+            check=lambda m: (
+                m.autoscaling is None
+                or m.http is not None
+                or (
+                    m.autoscaling.requests_per_target is None
+                    and m.autoscaling.response_time is None
+                )
+            ),
+            field_path=".autoscaling",
+        ),
+        Rule(
+            cel="!has(self.http) || has(self.port) || has(self.ports) || has(self.http.targetPort)",
             message="http routes requests to a container port: set port (or http.targetPort)",
-            check=lambda m: m.http is None or m.port is not None or m.http.target_port is not None,
+            check=lambda m: m.http is None or _serves(m) or m.http.target_port is not None,
             field_path=".http",
         ),
     )
@@ -513,26 +870,31 @@ class EcsServiceSpec(Model):
         description="The name of the port mapping, which Service Connect refers to. "
         "Default: {svc}-{port}. An adopted Copilot service keeps Copilot's `target` "
         "(kopilot import sets it), since a new name means a new revision and deployment.",
-        pattern=r"^[a-z0-9_][a-z0-9_-]{0,63}$",
+        pattern=PORT_NAME_PATTERN,
     )
-    image: str = Field(
-        description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27.",
-        min_length=1,
-        max_length=255,
-        # An image reference has no white space (blank or padded names never pull).
-        pattern=r"^\S+$",
-    )
+    image: str = _image_field("Container image, e.g. public.ecr.aws/nginx/nginx:1.27.")
     port: int | None = Field(
         None,
         description="The container port other services call. Without one the service is a "
-        "client only (no Service Connect endpoint, no Service Discovery).",
+        "client only (no Service Connect endpoint, no Service Discovery). One port; for "
+        "several, give ports instead.",
         ge=1,
         le=65535,
+    )
+    ports: list[ServicePort] | None = Field(
+        None,
+        description="Several ports other services call, each a named port mapping and (with "
+        "Service Connect) an endpoint of its own, with its own alias, clientPort, "
+        "discoveryName, ingressPortOverride, timeouts and tls. The first is the service's "
+        "main port: http.targetPort's default, and Service Discovery's SRV port unless a "
+        "port sets serviceDiscovery. Instead of port.",
+        min_length=1,
+        max_length=PORTS_MAX,
     )
     protocol: Protocol = Field(
         "http",
         description="Application protocol of the port (Service Connect appProtocol): http, "
-        "http2, grpc or tcp.",
+        "http2, grpc or tcp. With ports: the default of each port's protocol.",
     )
     cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(
         256, description="Task CPU units (Fargate sizes)."
@@ -540,37 +902,52 @@ class EcsServiceSpec(Model):
     memory: int = Field(
         512, description="Task memory in MiB; must fit the cpu (Fargate sizes).", ge=512, le=122880
     )
-    count: int = Field(1, description="Desired number of tasks.", ge=0, le=5000)
+    count: int | None = Field(
+        None,
+        description="Desired number of tasks (default 1). With autoscaling: the tasks a new "
+        "service starts with (default autoscaling.min); the autoscaler moves it after, and "
+        "kopilot never sets it again while autoscaling is set.",
+        ge=0,
+        le=TASKS_MAX,
+    )
+    autoscaling: Autoscaling | None = Field(None, description=Autoscaling.__doc__)
     platform: Literal["linux/x86_64", "linux/arm64"] = Field(
         "linux/x86_64", description="Task platform (runtimePlatform)."
     )
-    command: list[Annotated[str, StringConstraints(max_length=4096)]] | None = Field(
-        None, description="Overrides the image's CMD.", max_length=64
+    command: Words | None = _command_field()
+    entry_point: Words | None = _entry_point_field()
+    variables: Variables = _variables_field(
+        "Environment variables. COPILOT_APPLICATION_NAME, COPILOT_ENVIRONMENT_NAME, "
+        "COPILOT_SERVICE_NAME and COPILOT_SERVICE_DISCOVERY_ENDPOINT are always set by kopilot."
     )
-    entry_point: list[Annotated[str, StringConstraints(max_length=4096)]] | None = Field(
-        None, description="Overrides the image's ENTRYPOINT.", max_length=64
-    )
-    variables: dict[str, Annotated[str, StringConstraints(max_length=32768)]] = Field(
-        default_factory=dict,
-        description="Environment variables. COPILOT_APPLICATION_NAME, "
-        "COPILOT_ENVIRONMENT_NAME, COPILOT_SERVICE_NAME and "
-        "COPILOT_SERVICE_DISCOVERY_ENDPOINT are always set by kopilot.",
-        max_length=200,
-    )
-    secrets: dict[
-        str, Annotated[str, StringConstraints(pattern=SECRET_ARN_PATTERN, max_length=2048)]
-    ] = Field(
-        default_factory=dict,
-        description="Environment variables read from SSM Parameter Store or Secrets Manager, "
-        "by ARN (arn:aws:ssm:...:parameter/... or arn:aws:secretsmanager:...:secret:...).",
-        max_length=100,
-    )
+    secrets: Secrets = _secrets_field()
     health_check: HealthCheck | None = Field(None, description=HealthCheck.__doc__)
+    depends_on: DependsOn = Field(
+        default_factory=dict,
+        description="Sidecars the service's container waits for (ECS dependsOn): {sidecar: "
+        "START | COMPLETE | SUCCESS | HEALTHY}, as Copilot's image.depends_on. HEALTHY needs "
+        "that sidecar's healthCheck.",
+        max_length=SIDECARS_MAX,
+    )
+    sidecars: list[Sidecar] = Field(
+        default_factory=list,
+        description="Containers beside the service's own in every task, as Copilot's "
+        f"sidecars (at most {SIDECARS_MAX}: ECS takes 10 containers per task definition).",
+        max_length=SIDECARS_MAX,
+    )
     task_role_arn: str | None = Field(
         None,
         description="IAM role the application code runs as.",
         pattern=ROLE_ARN_PATTERN,
         max_length=2048,
+    )
+    exec: bool = Field(
+        False,
+        description="ECS Exec (enableExecuteCommand), Copilot's `exec`: `aws ecs "
+        "execute-command` opens a shell in a running task. The task role (taskRoleArn) must "
+        "allow ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and "
+        "OpenDataChannel, as the task role Copilot made did; kopilot uses the role you name. "
+        "Turning it on or off starts a deployment: ECS applies it to the tasks it starts.",
     )
     execution_role_arn: str | None = Field(
         None,
@@ -679,6 +1056,7 @@ class EcsServiceStatus(StatusModel):
         None, description="The Service Discovery Cloud Map service ({svc})."
     )
     http: HttpStatus | None = Field(None, description=HttpStatus.__doc__)
+    autoscaling: AutoscalingStatus | None = Field(None, description=AutoscalingStatus.__doc__)
     service_discovery_id: str | None = Field(None, description="Its id (srv-...).")
     planned_changes: list[str] | None = planned_changes_field()
     creations: int | None = Field(

@@ -123,13 +123,18 @@ _UNIT_SECONDS = {
 def duration_seconds(value: Any) -> int:
     """A Go duration ("10s", "1m30s", "500ms") in whole seconds, truncated as Copilot
     truncates it for ECS (`int64(d.Seconds())`)."""
+    return int(duration(value))
+
+
+def duration(value: Any) -> float:
+    """A Go duration ("10s", "1m30s", "500ms") in seconds."""
     if not isinstance(value, str):
         raise ValueKindError(f"{_show(value)} is not a duration such as 10s")
     text = value.strip()
     sign = -1.0 if text.startswith("-") else 1.0
     text = text.lstrip("+-")
     if text == "0":
-        return 0
+        return 0.0
     total, pos = 0.0, 0
     while pos < len(text):
         match = _DURATION_PART.match(text, pos)
@@ -139,7 +144,7 @@ def duration_seconds(value: Any) -> int:
         pos = match.end()
     if not text:
         raise ValueKindError(f"{_show(value)} is not a duration such as 10s")
-    return int(sign * total)
+    return sign * total
 
 
 def split_shell(text: str) -> list[str]:

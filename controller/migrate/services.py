@@ -15,6 +15,7 @@ from .copilot import (
     ValueKindError,
     as_bool,
     as_int,
+    duration,
     duration_seconds,
     interpolate,
     is_bool,
@@ -90,7 +91,7 @@ def _image(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
         elif sub == "port" and ctx.type != WORKER_SERVICE:
             _int(b, ("port",), item, path)
         elif sub == "healthcheck":
-            _health_check(b, item)
+            _health_check(b, item, path)
         elif sub == "credentials":
             b.skip(
                 path,
@@ -100,21 +101,19 @@ def _image(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
         elif sub == "labels":
             b.skip(path, f"Docker labels: kopilot has no field for them; {LATER}")
         elif sub == "depends_on":
-            b.skip(
-                path,
-                "container dependencies: kopilot runs one container per task (no sidecars)",
-            )
+            _depends_on(b, item, ("dependsOn",), path)
         else:
             b.unknown(path, f"{ctx.type} manifest")
 
 
-def _health_check(b: Builder, value: Any) -> None:
+def _health_check(b: Builder, value: Any, source: str) -> None:
+    """Copilot's container health check (image.healthcheck, a sidecar's healthcheck)."""
     if not isinstance(value, dict):
-        b.invalid("image.healthcheck", ValueKindError(f"{value!r} is not a map"))
+        b.invalid(source, ValueKindError(f"{value!r} is not a map"))
         return
     check: dict[str, Any] = {}
     for key, item in value.items():
-        path = f"image.healthcheck.{key}"
+        path = f"{source}.{key}"
         try:
             if key == "command":
                 if not (isinstance(item, list) and all(isinstance(s, str) for s in item)):
@@ -125,7 +124,7 @@ def _health_check(b: Builder, value: Any) -> None:
             elif key == "retries":
                 check["retries"] = as_int(item)
             else:
-                b.unknown(path, "manifest's image.healthcheck")
+                b.unknown(path, f"manifest's {source}")
                 continue
         except ValueKindError as err:
             b.invalid(path, err)
@@ -136,7 +135,24 @@ def _health_check(b: Builder, value: Any) -> None:
         check.setdefault("command", list(DEFAULT_HEALTH_COMMAND))
         order = ("command", "interval", "timeout", "retries", "startPeriod")
         b.result.spec["healthCheck"] = {k: check[k] for k in order if k in check}
-        b.result.origins[("healthCheck",)] = "image.healthcheck"
+        b.result.origins[("healthCheck",)] = source
+
+
+# Copilot's depends_on conditions, which it sends upper-cased (convertDependsOn).
+_CONDITIONS = ("start", "complete", "success", "healthy")
+
+
+def _depends_on(b: Builder, value: Any, kpath: KPath, source: str) -> None:
+    """`depends_on: {envoy: start}` -> dependsOn: {envoy: START}."""
+    if not isinstance(value, dict):
+        b.invalid(source, ValueKindError(f"{value!r} is not a map of containers"))
+        return
+    for name, condition in value.items():
+        path = f"{source}.{name}"
+        if isinstance(condition, str) and condition.lower() in _CONDITIONS:
+            b.put((*kpath, str(name)), condition.upper(), path)
+        else:
+            b.invalid(path, ValueKindError(f"{condition!r} is not {', '.join(_CONDITIONS)}"))
 
 
 def _shell_words(kpath: KPath, source: str) -> _Handler:
@@ -205,14 +221,15 @@ def _count(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
     if not isinstance(value, dict):
         _int(b, ("count",), value, "count")
         return
-    # Copilot's desired count (Count.Desired): the range's minimum, else the spot count.
+    if "range" in value:
+        _autoscaling(b, value)
+        return
+    # Copilot's desired count (Count.Desired) without a range: the spot count.
     desired: int | None = None
     try:
-        desired = _range_min(value["range"]) if "range" in value else None
-        if desired is None and "spot" in value:
-            desired = as_int(value["spot"])
-    except (ValueKindError, KeyError) as err:
-        b.invalid("count", ValueKindError(str(err)))
+        desired = as_int(value["spot"]) if "spot" in value else None
+    except ValueKindError as err:
+        b.invalid("count.spot", err)
     if desired is not None:
         b.result.spec["count"] = desired
         b.result.origins[("count",)] = "count"
@@ -222,17 +239,71 @@ def _count(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
         if sub == "spot":
             b.skip(path, f"Fargate Spot: kopilot runs tasks on Fargate on-demand; {LATER}{start}")
         elif sub in AUTOSCALING_KEYS:
-            b.skip(path, f"autoscaling: {LATER}{start}")
+            b.skip(path, "autoscaling needs count.range (min and max)")
         else:
             b.unknown(path, f"{ctx.type} manifest's count")
 
 
-def _range_min(value: Any) -> int:
-    """`range: 1-10` or `range: {min: 1, max: 10, spot_from: 3}` -> 1."""
+# Copilot's count keys and spec.autoscaling's, with how each value reads.
+_SCALING_METRICS: dict[str, tuple[str, Any]] = {
+    "cpu_percentage": ("cpuPercentage", as_int),
+    "memory_percentage": ("memoryPercentage", as_int),
+    "requests": ("requestsPerTarget", as_int),
+    "response_time": ("responseTime", duration),
+}
+
+
+def _autoscaling(b: Builder, value: dict[str, Any]) -> None:
+    """`count: {range, cooldown, cpu_percentage, ...}` -> spec.autoscaling, with the same
+    target tracking policies Copilot's template makes (a new service starts at min)."""
+    try:
+        low, high = _range(value["range"])
+    except (ValueKindError, KeyError) as err:
+        b.invalid("count.range", ValueKindError(str(err)))
+        return
+    b.put(("autoscaling", "min"), low, "count.range")
+    b.put(("autoscaling", "max"), high, "count.range")
+    if isinstance(value["range"], dict) and value["range"].get("spot_from") is not None:
+        b.skip(
+            "count.range.spot_from",
+            f"Fargate Spot: kopilot runs tasks on Fargate on-demand; {LATER}",
+        )
+    for sub, item in value.items():
+        path = f"count.{sub}"
+        if sub == "range" or item is None:
+            continue
+        if sub in _SCALING_METRICS:
+            field, read = _SCALING_METRICS[sub]
+            try:
+                b.put(("autoscaling", field), read(item), path)
+            except ValueKindError as err:
+                b.invalid(path, err)
+        elif sub == "cooldown" and isinstance(item, dict):
+            for way in ("in", "out"):
+                if item.get(way) is not None:
+                    try:
+                        seconds = duration_seconds(item[way])
+                    except ValueKindError as err:
+                        b.invalid(f"{path}.{way}", err)
+                        continue
+                    b.put(("autoscaling", "cooldown", way), seconds, path)
+        elif sub == "queue_delay":
+            b.skip(
+                path, "scaling on an SQS queue's backlog: kopilot makes no queue (see subscribe)"
+            )
+        elif sub == "spot":
+            b.skip(path, f"Fargate Spot: kopilot runs tasks on Fargate on-demand; {LATER}")
+        else:
+            b.unknown(path, "manifest's count")
+
+
+def _range(value: Any) -> tuple[int, int]:
+    """`range: 1-10` or `range: {min: 1, max: 10, spot_from: 3}` -> (1, 10)."""
     if isinstance(value, dict):
-        return as_int(value["min"])
+        return as_int(value["min"]), as_int(value["max"])
     if isinstance(value, str) and value.count("-") == 1:
-        return as_int(value.split("-")[0])
+        low, high = value.split("-")
+        return as_int(low.strip()), as_int(high.strip())
     raise ValueKindError(f"{value!r} is not a range such as 1-10")
 
 
@@ -245,18 +316,28 @@ def _exec(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
     except ValueKindError as err:
         b.invalid("exec", err)
         return
-    if on:
-        b.skip("exec", f"ECS Exec (enableExecuteCommand): kopilot does not turn it on; {LATER}")
-    else:
-        b.done("exec")  # off, as in kopilot
+    if not on:
+        b.done("exec")  # off, kopilot's default
+        return
+    b.put(("exec",), True, "exec")
+    b.result.notes.append(
+        f"ECS Exec: {ctx.name or 'a service'} has exec on (spec.exec). Copilot gave the task "
+        "role it made ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel "
+        "and OpenDataChannel; kopilot uses the role in taskRoleArn, which needs them too."
+    )
 
 
 def _variables(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    _map_variables(b, value, "variables")
+
+
+def _map_variables(b: Builder, value: Any, source: str) -> None:
+    """`variables` (the service's, a sidecar's) -> variables."""
     if not isinstance(value, dict):
-        b.invalid("variables", ValueKindError(f"{value!r} is not a map"))
+        b.invalid(source, ValueKindError(f"{value!r} is not a map"))
         return
     for name, item in value.items():
-        path = f"variables.{name}"
+        path = f"{source}.{name}"
         if isinstance(item, dict) and "from_cfn" in item:
             b.skip(
                 path,
@@ -270,12 +351,17 @@ def _variables(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
 
 
 def _secrets(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    _map_secrets(b, value, "secrets", ctx)
+
+
+def _map_secrets(b: Builder, value: Any, source: str, ctx: ServiceContext) -> None:
+    """`secrets` (the service's, a sidecar's) -> secrets, where they are ARNs."""
     if not isinstance(value, dict):
-        b.invalid("secrets", ValueKindError(f"{value!r} is not a map"))
+        b.invalid(source, ValueKindError(f"{value!r} is not a map"))
         return
     account = "ACCOUNT_ID"
     for name, item in value.items():
-        path = f"secrets.{name}"
+        path = f"{source}.{name}"
         if isinstance(item, str) and item.startswith("arn:"):
             b.put(("secrets", str(name)), item, path)
         elif isinstance(item, str) and item:
@@ -343,12 +429,117 @@ def _logging(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
             b.unknown(path, f"{ctx.type} manifest's logging")
 
 
-def _sidecars(value: Any, ctx: ServiceContext) -> str:
-    names = ", ".join(str(k) for k in value) if isinstance(value, dict) else ""
-    return (
-        f"sidecar containers{f' ({names})' if names else ''}: kopilot runs one container "
-        f"per task; {LATER}"
-    )
+def _sidecars(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
+    """Copilot's `sidecars` (a map by name) -> spec.sidecars (a list, in Copilot's order:
+    by name, as convertSidecars sorts them). Each is mapped on a builder of its own, so
+    what it holds is reported under sidecars.<name>; the list is one field to the API."""
+    if not isinstance(value, dict):
+        b.invalid("sidecars", ValueKindError(f"{value!r} is not a map of sidecars"))
+        return
+    sidecars = []
+    for name in sorted(value, key=str):
+        sub = Builder(b.file)
+        sub.result.spec["name"] = str(name)
+        _sidecar(sub, value[name], f"sidecars.{name}", ctx)
+        b.result.mapped += [m for m in sub.result.mapped if m not in b.result.mapped]
+        b.result.unmapped += sub.result.unmapped
+        sidecars.append(ordered(sub.result.spec, _SIDECAR_ORDER))
+    if sidecars:
+        b.result.spec["sidecars"] = sidecars
+        b.result.origins[("sidecars",)] = "sidecars"
+        b.done("sidecars")
+
+
+_SIDECAR_ORDER = (
+    "name",
+    "image",
+    "port",
+    "essential",
+    "command",
+    "entryPoint",
+    "variables",
+    "secrets",
+    "dependsOn",
+    "healthCheck",
+)
+_SIDECAR_SKIPPED = {
+    "credentialsParameter": "private registry credentials (repositoryCredentials): kopilot "
+    f"has no field for them; {LATER}",
+    "env_file": "an environment file in S3 (environmentFiles): kopilot has no field for it; "
+    "copy its variables into the sidecar's variables",
+    "mount_points": f"volumes: kopilot has none yet; {LATER}",
+    "labels": f"Docker labels: kopilot has no field for them; {LATER}",
+}
+
+
+def _sidecar(sub: Builder, value: Any, source: str, ctx: ServiceContext) -> None:
+    """One of Copilot's sidecars (sidecar-config: port, image, essential, variables, secrets,
+    depends_on, entrypoint, command, healthcheck) -> a spec.sidecars entry."""
+    if not isinstance(value, dict):
+        sub.invalid(source, ValueKindError(f"{value!r} is not a map"))
+        value = {}
+    for key, item in value.items():
+        path = f"{source}.{key}"
+        if item is None:
+            continue
+        try:
+            _sidecar_field(sub, str(key), item, path, ctx)
+        except ValueKindError as err:
+            sub.invalid(path, err)
+    if "image" not in sub.result.spec:
+        sub.result.spec["image"] = IMAGE_PLACEHOLDER
+        if not any(u.field.startswith(f"{source}.image") for u in sub.result.unmapped):
+            sub.skip(source, f"no image: set its image (written as {IMAGE_PLACEHOLDER})")
+
+
+def _sidecar_field(sub: Builder, key: str, item: Any, path: str, ctx: ServiceContext) -> None:
+    if key == "image":
+        _sidecar_image(sub, item, path)
+    elif key == "port":
+        number, _, protocol = str(item).partition("/")
+        if protocol.lower() not in ("", "tcp"):
+            sub.skip(path, f"a {protocol} port: kopilot maps tcp ports")
+        else:
+            sub.put(("port",), as_int(number), path)
+    elif key == "essential":
+        sub.put(("essential",), as_bool(item), path)
+    elif key == "variables":
+        _map_variables(sub, item, path)
+    elif key == "secrets":
+        _map_secrets(sub, item, path, ctx)
+    elif key == "depends_on":
+        _depends_on(sub, item, ("dependsOn",), path)
+    elif key in ("entrypoint", "command"):
+        kpath: KPath = ("entryPoint",) if key == "entrypoint" else ("command",)
+        _shell_words(kpath, path)(sub, key, item, ctx)
+    elif key == "healthcheck":
+        _health_check(sub, item, path)
+    elif key in _SIDECAR_SKIPPED:
+        sub.skip(path, _SIDECAR_SKIPPED[key])
+    else:
+        sub.unknown(path, f"{ctx.type} manifest's sidecars")
+
+
+def _sidecar_image(sub: Builder, item: Any, path: str) -> None:
+    """`image: <uri>`, or (image-config-for-sidecar) `image: {location: <uri>}`; a build is
+    not kopilot's to make."""
+    if isinstance(item, str) and item:
+        sub.put(("image",), item, path)
+        return
+    if not isinstance(item, dict):
+        raise ValueKindError(f"{item!r} is not an image")
+    for sub_key, sub_item in item.items():
+        where = f"{path}.{sub_key}"
+        if sub_key == "location" and isinstance(sub_item, str) and sub_item:
+            sub.put(("image",), sub_item, where)
+        elif sub_key == "build":
+            sub.skip(
+                where,
+                "kopilot does not build images: build and push the image as Copilot did "
+                f"(to ECR), then set the sidecar's image (written as {IMAGE_PLACEHOLDER})",
+            )
+        else:
+            sub.unknown(where, "manifest's sidecar image")
 
 
 def _network(b: Builder, key: str, value: Any, ctx: ServiceContext) -> None:
@@ -666,9 +857,8 @@ def _target_sidecar(http: dict[str, Any], ctx: ServiceContext) -> str | None:
 
 def _sidecar_why(sidecar: str, ctx: ServiceContext) -> str:
     return (
-        f"the load balancer routes to sidecar {sidecar}: kopilot runs one container per task "
-        f"(sidecars are not mapped), so spec.http routes to the main container "
-        f"({ctx.name or '{svc}'}) on spec.port"
+        f"the load balancer routes to sidecar {sidecar}: kopilot's spec.http routes to the "
+        f"service's own container ({ctx.name or '{svc}'}) on spec.port"
     )
 
 
@@ -697,7 +887,7 @@ _SERVICE_FIELDS: dict[str, tuple[tuple[str, ...], _Handler]] = {
         _skip_block(f"volumes, EFS and ephemeral storage: kopilot has none yet; {LATER}"),
     ),
     "logging": (_ALL, _logging),
-    "sidecars": (_ALL, _skip_block(_sidecars)),
+    "sidecars": (_ALL, _sidecars),
     "network": (_ALL, _network),
     "publish": (
         _ALL,
@@ -752,6 +942,9 @@ _SERVICE_ORDER = (
     "variables",
     "secrets",
     "healthCheck",
+    "dependsOn",
+    "sidecars",
+    "exec",
     "http",
     "network",
     "deployment",

@@ -93,6 +93,12 @@ def _comparable_container(container: dict[str, Any]) -> dict[str, Any]:
         del container["cpu"]
     if container.get("versionConsistency") == "enabled":  # the default, reported or not
         del container["versionConsistency"]
+    if container.get("readonlyRootFilesystem") is False:  # the default, reported or not
+        del container["readonlyRootFilesystem"]
+    # A container's dependencies are a set: ECS keeps the order given, which says nothing.
+    container["dependsOn"] = sorted(
+        container.get("dependsOn") or [], key=lambda d: str(d.get("containerName"))
+    )
     # ECS drops variables whose value is empty from the revision it registers, so an empty
     # variable in a request must not count as a difference (else every reconcile registers).
     container["environment"] = _by_name(
@@ -253,7 +259,20 @@ def observed_service(described: dict[str, Any]) -> dict[str, Any]:
         "serviceConnectConfiguration": normalise_service_connect(
             primary.get("serviceConnectConfiguration")
         ),
+        **({"enableExecuteCommand": True} if described.get("enableExecuteCommand") else {}),
     }
+
+
+# What ECS takes when a shape leaves these out (Amazon ECS API Reference, CreateService):
+# the desired shape says ECS Exec only when on, so its absence is compared as off.
+_ECS_DEFAULTS: dict[str, Any] = {"enableExecuteCommand": False}
+# Amazon ECS Developer Guide, ECS Exec (ecs-exec.html, considerations): the setting reaches
+# only the tasks ECS starts after it changed, so a change of it deploys new ones.
+_DEPLOYS = frozenset({"enableExecuteCommand"})
+
+
+def _with_defaults(shape: dict[str, Any]) -> dict[str, Any]:
+    return {**_ECS_DEFAULTS, **shape}
 
 
 def _normalise(shape: dict[str, Any]) -> dict[str, Any]:
@@ -305,7 +324,7 @@ def service_diff(desired: dict[str, Any], observed: dict[str, Any]) -> dict[str,
     (desired, observed) after normalising both. Nested settings are keyed by dotted path
     ("networkConfiguration.awsvpcConfiguration.subnets"); serviceConnectConfiguration and
     serviceRegistries are compared whole. Only the fields of `desired` are compared."""
-    want, have = _normalise(desired), _normalise(observed)
+    want, have = _normalise(_with_defaults(desired)), _normalise(_with_defaults(observed))
     _reconcile_ignored(want, have)
     delta: dict[str, tuple[Any, Any]] = {}
     _walk(want, have, "", delta)
@@ -316,13 +335,17 @@ def update_service_request(
     cluster: str, service: str, diff: dict[str, tuple[Any, Any]], desired: dict[str, Any]
 ) -> dict[str, Any]:
     """Keyword arguments for ecs.update_service sending only the top-level fields that
-    differ, each whole from `desired`. Never forceNewDeployment: a changed task definition
-    or Service Connect configuration starts a deployment by itself, and nothing else needs
-    one. Call it only with a non-empty diff."""
+    differ, each whole from `desired` (a field it leaves out as ECS's default). A changed
+    task definition or Service Connect configuration starts a deployment by itself; only
+    ECS Exec needs forceNewDeployment, to reach the tasks. Call it only with a non-empty
+    diff."""
     request: dict[str, Any] = {"cluster": cluster, "service": service}
+    wanted = _with_defaults(desired)
     for path in diff:
         field = path.split(".", 1)[0]
-        request[field] = copy.deepcopy(desired[field])
+        request[field] = copy.deepcopy(wanted[field])
+    if _DEPLOYS & set(request):
+        request["forceNewDeployment"] = True
     return request
 
 

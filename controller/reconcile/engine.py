@@ -86,6 +86,9 @@ class Known:
     # listed this pass).
     target_groups: dict[str, Body] | None = None
     rules: dict[str, Body] | None = None
+    # The Application Auto Scaling targets of a batch's autoscaled services, by ResourceId
+    # (None: not described this pass).
+    scalable_targets: dict[str, Body] | None = None
 
 
 ST = TypeVar("ST", bound=pydantic.BaseModel)

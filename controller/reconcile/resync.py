@@ -4,7 +4,8 @@ A service's drift can only be seen by asking ECS, and DescribeServices takes 10 
 per call. So services have no timer of their own: the environment's resync describes all
 of its services in batches and hands each service's description (and the environment and
 app it already read) to that service's reconcile. A no-op pass over N services costs
-ceil(N/10) DescribeServices calls and no writes. To see a Service Discovery service
+ceil(N/10) DescribeServices calls and no writes, and a batch with autoscaled services one
+DescribeScalableTargets. To see a Service Discovery service
 deleted outside kopilot, the namespace's Cloud Map services are listed (100 a page) when
 the namespace's ServiceCount, which the environment's pass reads anyway, has moved since
 the last listing, and at least every LIST_AT_LEAST_EVERY passes.
@@ -22,8 +23,9 @@ import pydantic
 
 from ..api.environment import EcsEnvironmentSpec
 from ..api.service import EcsServiceSpec
-from ..aws import cloudmap, ecs, elbv2
+from ..aws import autoscaling, cloudmap, ecs, elbv2
 from ..aws.clients import ClientFactory
+from ..render.scaling import resource_id
 from .conditions import is_true
 from .engine import Body, Engine, Known
 from .kube import KubeGateway
@@ -81,6 +83,7 @@ def resync_environment_services(
     listed = routes_listed = False
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
+    scaled: list[str] = []  # the batch's autoscaled services' ResourceIds
     for page in kube.pages("EcsService", namespace):
         for item in page:
             if (item.get("spec") or {}).get("environment") != env_name:
@@ -101,13 +104,31 @@ def resync_environment_services(
                 _reconcile(engine, namespace, item, shared)
                 visited += 1  # reconciled alone: it reports its own error
                 continue
-            waiting.append((parsed.name or item["metadata"]["name"], item))
+            name = parsed.name or item["metadata"]["name"]
+            if parsed.autoscaling is not None:
+                scaled.append(resource_id(status["clusterArn"], parsed.ecs_service_name or name))
+            waiting.append((name, item))
             if len(waiting) == ecs.DESCRIBE_BATCH:
-                visited += _batch(engine, client, status["clusterArn"], namespace, waiting, shared)
-                waiting = []
+                batch = _scaling(clients, spec, scaled, shared)
+                visited += _batch(engine, client, status["clusterArn"], namespace, waiting, batch)
+                waiting, scaled = [], []
     if waiting:
-        visited += _batch(engine, client, status["clusterArn"], namespace, waiting, shared)
+        batch = _scaling(clients, spec, scaled, shared)
+        visited += _batch(engine, client, status["clusterArn"], namespace, waiting, batch)
     return visited
+
+
+def _scaling(
+    clients: ClientFactory, spec: EcsEnvironmentSpec, resource_ids: list[str], shared: Known
+) -> Known:
+    """The batch's autoscaled services' scalable targets: one DescribeScalableTargets for
+    up to ten, none for a batch without any."""
+    if not resource_ids:
+        return shared
+    aas = clients.client("application-autoscaling", spec.region, spec.role_arn)
+    return dataclasses.replace(
+        shared, scalable_targets=autoscaling.scalable_targets(aas, resource_ids)
+    )
 
 
 def _batch(

@@ -33,6 +33,7 @@ from ..observe.service import (
     service_connect_status,
     task_definition_digest,
 )
+from ..render.scaling import ScalingWant, our_policy_names, scaling_wanted
 from ..render.service import (
     ServiceContext,
     create_service_request,
@@ -56,6 +57,7 @@ from .errors import Terminal, Waiting
 from .lifecycle import ensure, observe_claimed, remove
 from .resources.discovery import DiscoveryResource
 from .resources.ecs_service import EcsServiceResource, ServiceWant
+from .resources.scaling import ScalingResource
 from .resources.service_http import ListenerRuleResource, TargetGroupResource
 from .resources.task_definition import (
     KEEP_REVISIONS,
@@ -74,6 +76,7 @@ ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
 
 SvcContext = Context[EcsServiceStatus]
 ElbClient = Callable[[], Any]  # makes (or finds) the elbv2 client when routing needs it
+AwsClient = Callable[[], Any]  # the same, for a client only some services need
 
 
 class ServiceManager:
@@ -198,6 +201,13 @@ class ServiceManager:
         # Made only for a service that is (or was) routed: most never need the client.
         elb = partial(ctx.clients.client, "elbv2", env_spec.region, env_spec.role_arn)
         sctx = self._routing(ctx, spec, sctx, elb)
+        aas = partial(
+            ctx.clients.client, "application-autoscaling", env_spec.region, env_spec.role_arn
+        )
+        if spec.autoscaling is None:
+            # Before the ECS service takes its fixed count again: the autoscaler must not
+            # move it after.
+            _unscale(ctx, aas)
         held = self._held_revision(ctx, described, revision)
         parts = [f"task definition {revision.rsplit('/', 1)[-1]}"]
         if registry_arn:
@@ -213,6 +223,8 @@ class ServiceManager:
         described = ensure(ctx, service, want, spec.adopt, sctx.tags, seen=seen).facts
         if spec.http is None:
             _unroute(ctx, elb)  # the ECS service has let go of its target group
+        if spec.autoscaling is not None:
+            _scale(ctx, spec, sctx, aas)  # the target names the service: it must exist
         outcome = self._outcome(spec, sctx, described, revision, held)
         if outcome.requeue_after is not None:
             outcome.watch = RolloutTicket(
@@ -468,6 +480,17 @@ class ServiceManager:
         target = status.service_arn or spec.ecs_service_name or spec.name or ctx.resource.name
         if status.service_arn and _service_arn_cluster(status.service_arn):
             cluster = _service_arn_cluster(status.service_arn)
+        if cluster and status.autoscaling is not None:
+            # AWS keeps a deleted service's target (and its policies): deregister first.
+            _unscale(
+                ctx,
+                partial(
+                    ctx.clients.client,
+                    "application-autoscaling",
+                    env_spec.region,
+                    env_spec.role_arn,
+                ),
+            )
         if cluster and (status.service_arn or status.task_definition_arn):
             remove(ctx, EcsServiceResource(ctx, client, cluster, target), ServiceWant())
         remove(
@@ -529,6 +552,34 @@ def _unroute(ctx: SvcContext, elb: ElbClient) -> None:
     if recorded.target_group_arn:
         remove(ctx, TargetGroupResource(ctx, elb()), _no_target_group())
     ctx.save(EcsServiceStatus(http=None))
+
+
+def _scale(ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, aas: AwsClient) -> None:
+    """spec.autoscaling: the scalable target of the service's desired count, then its
+    policies (a request count or response time policy names the service's target group)."""
+    assert spec.autoscaling is not None
+    ref = sctx.load_balancer
+    want = scaling_wanted(
+        sctx.cluster,
+        sctx.service_name,
+        sctx.names.svc,
+        spec.autoscaling,
+        sctx.tags,
+        load_balancer_arn=ref.arn if ref is not None else None,
+        target_group_arn=sctx.target_group_arn,
+    )
+    client = ScalingResource(ctx, aas(), want, our_policy_names(sctx.names.svc))
+    ensure(ctx, client, want, spec.adopt, sctx.tags)
+
+
+def _unscale(ctx: SvcContext, aas: AwsClient) -> None:
+    """Deregister the target status recorded (its policies go with it); nothing else."""
+    recorded = ctx.status.autoscaling
+    if recorded is None or not recorded.resource_id or ctx.observing:
+        return
+    want = ScalingWant(recorded.resource_id, 0, 0, (), {})
+    remove(ctx, ScalingResource(ctx, aas(), want, frozenset()), want)
+    ctx.save(EcsServiceStatus(autoscaling=None))
 
 
 def _no_rule() -> RuleWant:

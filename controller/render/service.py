@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api.service import Connect, EcsServiceSpec
+from ..api.service import Connect, EcsServiceSpec, HealthCheck, ServicePort, Sidecar
 from ..naming import Names, to_aws_tags
 from .service_http import LoadBalancerRef, public_url, target_port
 
@@ -19,6 +19,8 @@ LAUNCH_TYPE = "FARGATE"
 NETWORK_MODE = "awsvpc"
 # Amazon ECS API Reference, PortMapping.name: at most 64 characters.
 PORT_NAME_MAX = 64
+# Amazon ECS API Reference, ServiceConnectService.discoveryName: at most 64 characters.
+DISCOVERY_NAME_MAX = 64
 # Amazon ECS API Reference, CreateService.clientToken: at most 36 ASCII characters.
 CLIENT_TOKEN_MAX = 36
 # Copilot's Service Discovery records: A and SRV, TTL 10, MULTIVALUE routing.
@@ -74,7 +76,7 @@ class ServiceContext:
 def service_discovery_enabled(spec: EcsServiceSpec, ctx: ServiceContext) -> bool:
     """Service Discovery registers a port in the env's DNS namespace: on for a service with
     a port unless turned off, and never in an HTTP namespace (it has no DNS to answer)."""
-    if spec.port is None or ctx.namespace_type != "DNS_PRIVATE":
+    if (spec.port is None and not spec.ports) or ctx.namespace_type != "DNS_PRIVATE":
         return False
     enabled = spec.network.service_discovery.enabled
     return True if enabled is None else enabled
@@ -94,6 +96,54 @@ def port_name(svc: str, port: int) -> str:
 
 def service_port_name(spec: EcsServiceSpec, svc: str, port: int) -> str:
     return spec.port_name or port_name(svc, port)
+
+
+def served_ports(spec: EcsServiceSpec, svc: str) -> list[ServicePort]:
+    """The ports other services call, as spec.ports gives them: spec.port (the one-port
+    shorthand) is the one port named {svc}-{port} (or portName), with network.connect's
+    endpoint settings, so it renders exactly as it always has."""
+    if spec.ports:
+        return list(spec.ports)
+    if spec.port is None:
+        return []
+    connect = spec.network.connect or Connect()
+    return [
+        ServicePort(
+            name=service_port_name(spec, svc, spec.port),
+            port=spec.port,
+            protocol=spec.protocol,
+            alias=connect.alias,
+            client_port=connect.client_port,
+            discovery_name=connect.discovery_name,
+            ingress_port_override=connect.ingress_port_override,
+            timeouts=connect.timeouts,
+            tls=connect.tls,
+        )
+    ]
+
+
+def port_protocol(spec: EcsServiceSpec, port: ServicePort) -> str:
+    return port.protocol or spec.protocol
+
+
+def discovery_name(port: ServicePort, index: int, names: Names) -> str:
+    """The Cloud Map service ECS makes for a port's endpoint: the first port's is Copilot's
+    {svc}-sc (so moving from port to ports keeps it), the others {svc}-{name}-sc; the -sc
+    suffix keeps them apart from Service Discovery's {svc}."""
+    if port.discovery_name:
+        return port.discovery_name
+    if index == 0:
+        return names.discovery_name
+    suffix = "-sc"
+    base = f"{names.svc}-{port.name}"
+    return base[: DISCOVERY_NAME_MAX - len(suffix)].rstrip("-_") + suffix
+
+
+def service_discovery_port(spec: EcsServiceSpec, svc: str) -> int | None:
+    """The port Service Discovery's SRV record announces: the one marked, else the first."""
+    ports = served_ports(spec, svc)
+    marked = [p for p in ports if p.service_discovery]
+    return (marked or ports)[0].port if ports else None
 
 
 def log_group(spec: EcsServiceSpec, ctx: ServiceContext) -> str:
@@ -118,52 +168,84 @@ def _name_values(values: Mapping[str, str], value_key: str) -> list[dict[str, st
 # -- task definition -----------------------------------------------------------------------
 
 
-def _port_mapping(spec: EcsServiceSpec, port: int, svc: str) -> dict[str, Any]:
-    mapping: dict[str, Any] = {
-        "containerPort": port,
-        "protocol": "tcp",
-        "name": service_port_name(spec, svc, port),
-    }
-    if spec.protocol in _APP_PROTOCOLS:
-        mapping["appProtocol"] = spec.protocol
+def _port_mapping(spec: EcsServiceSpec, port: ServicePort) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"containerPort": port.port, "protocol": "tcp", "name": port.name}
+    protocol = port_protocol(spec, port)
+    if protocol in _APP_PROTOCOLS:
+        mapping["appProtocol"] = protocol
     return mapping
 
 
-def _container(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any]:
-    svc = ctx.names.svc
-    variables = {**spec.variables, **ctx.names.variables(ctx.namespace_name)}
-    container: dict[str, Any] = {
-        "name": svc,
-        "image": spec.image,
-        "essential": True,
-        "environment": _name_values(variables, "value"),
-        "logConfiguration": _awslogs(log_group(spec, ctx), ctx.region, spec.logging.stream_prefix),
-    }
-    mappings = [_port_mapping(spec, spec.port, svc)] if spec.port is not None else []
+def _port_mappings(spec: EcsServiceSpec, svc: str) -> list[dict[str, Any]]:
+    """The service's container: each served port, named, and the routed port beside them."""
+    served = served_ports(spec, svc)
+    mappings = [_port_mapping(spec, port) for port in served]
     routed = target_port(spec) if spec.http is not None else None
-    if routed is not None and routed != spec.port:
+    if routed is not None and routed not in {port.port for port in served}:
         # The load balancer's port must be one the container maps (ECS refuses a
         # loadBalancers containerPort that is not), as Copilot exposes http.target_port.
         mappings.append(
             {"containerPort": routed, "protocol": "tcp", "name": port_name(svc, routed)}
         )
+    return mappings
+
+
+def _health_check(check: HealthCheck) -> dict[str, Any]:
+    return {
+        "command": list(check.command),
+        "interval": check.interval,
+        "timeout": check.timeout,
+        "retries": check.retries,
+        "startPeriod": check.start_period,
+    }
+
+
+def _container_base(
+    name: str, image: str, of: EcsServiceSpec | Sidecar, spec: EcsServiceSpec, ctx: ServiceContext
+) -> dict[str, Any]:
+    """What every container of the task has: Copilot's COPILOT_* variables beside its own
+    (Copilot's sidecars.yml gives sidecars the same four), the service's log group, and what
+    `of` (the spec or a sidecar) says it runs."""
+    variables = {**of.variables, **ctx.names.variables(ctx.namespace_name)}
+    container: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "environment": _name_values(variables, "value"),
+        "logConfiguration": _awslogs(log_group(spec, ctx), ctx.region, spec.logging.stream_prefix),
+    }
+    if of.secrets:
+        container["secrets"] = _name_values(of.secrets, "valueFrom")
+    if of.command is not None:
+        container["command"] = list(of.command)
+    if of.entry_point is not None:
+        container["entryPoint"] = list(of.entry_point)
+    if of.health_check is not None:
+        container["healthCheck"] = _health_check(of.health_check)
+    if of.depends_on:
+        container["dependsOn"] = [
+            {"containerName": target, "condition": of.depends_on[target]}
+            for target in sorted(of.depends_on)
+        ]
+    return container
+
+
+def _container(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any]:
+    container = {**_container_base(ctx.names.svc, spec.image, spec, spec, ctx), "essential": True}
+    mappings = _port_mappings(spec, ctx.names.svc)
     if mappings:
         container["portMappings"] = mappings
-    if spec.secrets:
-        container["secrets"] = _name_values(spec.secrets, "valueFrom")
-    if spec.command is not None:
-        container["command"] = list(spec.command)
-    if spec.entry_point is not None:
-        container["entryPoint"] = list(spec.entry_point)
-    if spec.health_check is not None:
-        check = spec.health_check
-        container["healthCheck"] = {
-            "command": list(check.command),
-            "interval": check.interval,
-            "timeout": check.timeout,
-            "retries": check.retries,
-            "startPeriod": check.start_period,
-        }
+    return container
+
+
+def _sidecar(sidecar: Sidecar, spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any]:
+    """A sidecar as Copilot renders one: its port an (unnamed) mapping, essential unless it
+    says otherwise."""
+    container = _container_base(sidecar.name, sidecar.image, sidecar, spec, ctx)
+    container["essential"] = sidecar.essential
+    if sidecar.port is not None:
+        container["portMappings"] = [{"containerPort": sidecar.port, "protocol": "tcp"}]
+    if sidecar.readonly_root_filesystem:
+        container["readonlyRootFilesystem"] = True
     return container
 
 
@@ -179,7 +261,10 @@ def task_definition_request(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[s
             "cpuArchitecture": _CPU_ARCHITECTURE[spec.platform],
             "operatingSystemFamily": "LINUX",
         },
-        "containerDefinitions": [_container(spec, ctx)],
+        "containerDefinitions": [
+            _container(spec, ctx),
+            *(_sidecar(sidecar, spec, ctx) for sidecar in spec.sidecars),
+        ],
     }
     execution_role = spec.execution_role_arn or ctx.execution_role_arn
     if execution_role:
@@ -194,45 +279,56 @@ def task_definition_request(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[s
 # -- Service Connect -----------------------------------------------------------------------
 
 
-def client_alias(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any] | None:
-    """The one client alias of a server: {port, dnsName}; None for a client-only service
-    or when Service Connect is off."""
+def client_aliases(spec: EcsServiceSpec, ctx: ServiceContext) -> list[dict[str, Any]]:
+    """A server's client aliases, one per port ({port, dnsName}, in the order of the ports);
+    none for a client-only service or when Service Connect is off."""
     connect = spec.network.connect
-    if connect is None or not connect.is_enabled or spec.port is None:
-        return None
-    dns_name = ctx.names.interpolate(connect.alias) if connect.alias else ctx.names.svc
-    return {"port": connect.client_port or spec.port, "dnsName": dns_name}
+    if connect is None or not connect.is_enabled:
+        return []
+    return [_client_alias(port, ctx) for port in served_ports(spec, ctx.names.svc)]
 
 
-def _connect_service(
-    spec: EcsServiceSpec, connect: Connect, port: int, alias: dict[str, Any], ctx: ServiceContext
-) -> dict[str, Any]:
+def client_alias(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any] | None:
+    """The client alias of the main (first) port; None for a client-only service or when
+    Service Connect is off."""
+    aliases = client_aliases(spec, ctx)
+    return aliases[0] if aliases else None
+
+
+def _client_alias(port: ServicePort, ctx: ServiceContext) -> dict[str, Any]:
+    dns_name = ctx.names.interpolate(port.alias) if port.alias else ctx.names.svc
+    return {"port": port.client_port or port.port, "dnsName": dns_name}
+
+
+def _connect_service(port: ServicePort, index: int, ctx: ServiceContext) -> dict[str, Any]:
+    """One endpoint: Amazon ECS API Reference, ServiceConnectService (its portName names a
+    port mapping of the task definition; one client alias)."""
     entry: dict[str, Any] = {
-        "portName": service_port_name(spec, ctx.names.svc, port),
-        "discoveryName": connect.discovery_name or ctx.names.discovery_name,
-        "clientAliases": [alias],
+        "portName": port.name,
+        "discoveryName": discovery_name(port, index, ctx.names),
+        "clientAliases": [_client_alias(port, ctx)],
     }
-    if connect.ingress_port_override is not None:
-        entry["ingressPortOverride"] = connect.ingress_port_override
-    if connect.timeouts is not None:
+    if port.ingress_port_override is not None:
+        entry["ingressPortOverride"] = port.ingress_port_override
+    if port.timeouts is not None:
         timeout = {
             key: value
             for key, value in (
-                ("idleTimeoutSeconds", connect.timeouts.idle_seconds),
-                ("perRequestTimeoutSeconds", connect.timeouts.per_request_seconds),
+                ("idleTimeoutSeconds", port.timeouts.idle_seconds),
+                ("perRequestTimeoutSeconds", port.timeouts.per_request_seconds),
             )
             if value is not None
         }
         if timeout:
             entry["timeout"] = timeout
-    if connect.tls is not None:
+    if port.tls is not None:
         tls: dict[str, Any] = {
-            "issuerCertificateAuthority": {"awsPcaAuthorityArn": connect.tls.private_ca_arn}
+            "issuerCertificateAuthority": {"awsPcaAuthorityArn": port.tls.private_ca_arn}
         }
-        if connect.tls.kms_key:
-            tls["kmsKey"] = connect.tls.kms_key
-        if connect.tls.role_arn:
-            tls["roleArn"] = connect.tls.role_arn
+        if port.tls.kms_key:
+            tls["kmsKey"] = port.tls.kms_key
+        if port.tls.role_arn:
+            tls["roleArn"] = port.tls.role_arn
         entry["tls"] = tls
     return entry
 
@@ -240,8 +336,8 @@ def _connect_service(
 def service_connect_configuration(
     spec: EcsServiceSpec, ctx: ServiceContext
 ) -> dict[str, Any] | None:
-    """ECS serviceConnectConfiguration; None when Service Connect is off. A server (with a
-    port) publishes one endpoint; a client-only service has no `services` entry at all."""
+    """ECS serviceConnectConfiguration; None when Service Connect is off. A server publishes
+    one endpoint per port; a client-only service has no `services` entry at all."""
     connect = spec.network.connect
     if connect is None or not connect.is_enabled:
         return None
@@ -249,9 +345,9 @@ def service_connect_configuration(
         "enabled": True,
         "namespace": ctx.connect_namespace_arn or connect.namespace or ctx.namespace_arn,
     }
-    alias = client_alias(spec, ctx)
-    if spec.port is not None and alias is not None:
-        config["services"] = [_connect_service(spec, connect, spec.port, alias, ctx)]
+    served = served_ports(spec, ctx.names.svc)
+    if served:
+        config["services"] = [_connect_service(p, i, ctx) for i, p in enumerate(served)]
     if connect.logs is not None:
         logs = connect.logs
         config["logConfiguration"] = _awslogs(
@@ -331,18 +427,24 @@ def desired_service(
     Service Connect off is `{"enabled": False}` and Service Discovery off is an empty
     `serviceRegistries`, so turning either off shows as a difference and an update sends it.
     `registry_arn` is the Cloud Map service {svc}; it is needed when Service Discovery is on.
-    The registry names the port its SRV record announces.
+    The registry names the port its SRV record announces. ECS Exec is said only when on:
+    observe.service reads its absence as off, ECS's default, so turning it off is a
+    difference too.
     """
     registries: list[dict[str, Any]] = []
-    if service_discovery_enabled(spec, ctx) and spec.port is not None:
+    srv_port = service_discovery_port(spec, ctx.names.svc)
+    if service_discovery_enabled(spec, ctx) and srv_port is not None:
         if not registry_arn:
             raise ValueError("Service Discovery is on: the Cloud Map service ARN is needed")
         # Amazon ECS API Reference, ServiceRegistry: with awsvpc and an SRV record (Copilot's
         # A+SRV), ECS needs the port, or containerName and containerPort; Copilot sends the port.
-        registries = [{"registryArn": registry_arn, "port": spec.port}]
+        registries = [{"registryArn": registry_arn, "port": srv_port}]
+    counted = {} if spec.autoscaling is not None else {"desiredCount": fixed_count(spec)}
     return {
         "taskDefinition": task_definition_arn,
-        "desiredCount": spec.count,
+        # With autoscaling the autoscaler owns the count: left out, it is never compared,
+        # so never sent back (the classic fight with the autoscaler).
+        **counted,
         "networkConfiguration": network_configuration(ctx),
         "deploymentConfiguration": deployment_configuration(spec),
         "propagateTags": "SERVICE",
@@ -355,6 +457,8 @@ def desired_service(
             if spec.http is not None
             else {}
         ),
+        # Amazon ECS API Reference, UpdateService.enableExecuteCommand: updatable in place.
+        **({"enableExecuteCommand": True} if spec.exec else {}),
     }
 
 
@@ -369,6 +473,17 @@ def load_balancers(spec: EcsServiceSpec, ctx: ServiceContext) -> list[dict[str, 
             "containerPort": target_port(spec),
         }
     ]
+
+
+def fixed_count(spec: EcsServiceSpec) -> int:
+    return spec.count if spec.count is not None else 1
+
+
+def starting_count(spec: EcsServiceSpec) -> int:
+    """The desiredCount a new ECS service is created with."""
+    if spec.autoscaling is not None and spec.count is None:
+        return spec.autoscaling.min
+    return fixed_count(spec)
 
 
 def create_service_request(
@@ -388,6 +503,7 @@ def create_service_request(
         "serviceName": ctx.service_name,
         "launchType": LAUNCH_TYPE,
         **desired,
+        "desiredCount": starting_count(spec),
         # ECS's own task tags (cluster, service) on the services kopilot creates; an adopted
         # service keeps its setting (changing it changes nothing until tasks are replaced).
         "enableECSManagedTags": True,
@@ -408,22 +524,30 @@ def create_service_request(
 # -- status --------------------------------------------------------------------------------
 
 
-def _connect_scheme(spec: EcsServiceSpec) -> str:
+def _connect_scheme(protocol: str) -> str:
     # http2 and grpc ride on HTTP too, and clients dial them by host and port exactly as an
     # http endpoint; only a raw tcp port is not HTTP, and an http:// URL would mislead.
-    return "tcp" if spec.protocol == "tcp" else "http"
+    return "tcp" if protocol == "tcp" else "http"
+
+
+def _connect_urls(spec: EcsServiceSpec, ctx: ServiceContext) -> list[str]:
+    """One Service Connect URL per port, in the order of the ports."""
+    ports = served_ports(spec, ctx.names.svc)
+    return [
+        f"{_connect_scheme(port_protocol(spec, port))}://{alias['dnsName']}:{alias['port']}"
+        for port, alias in zip(ports, client_aliases(spec, ctx), strict=False)
+    ]
 
 
 def endpoints(spec: EcsServiceSpec, ctx: ServiceContext) -> dict[str, Any]:
-    """EcsServiceStatus.endpoints (camelCase). The port is always written, even 80
-    (http://front-end:80): the URL then says exactly what the client alias is.
-    `serviceDiscovery` is None when off, so a status merge patch clears an old value."""
-    alias = client_alias(spec, ctx)
-    connect_urls = (
-        [f"{_connect_scheme(spec)}://{alias['dnsName']}:{alias['port']}"] if alias else []
-    )
+    """EcsServiceStatus.endpoints (camelCase): a Service Connect URL for every port, and
+    Service Discovery's name with the port its SRV record announces (the name answers for
+    every port). The port is always written, even 80 (http://front-end:80): the URL then
+    says exactly what the client alias is. `serviceDiscovery` is None when off, so a status
+    merge patch clears an old value."""
+    connect_urls = _connect_urls(spec, ctx)
     discovery = (
-        f"{ctx.names.svc}.{ctx.namespace_name}:{spec.port}"
+        f"{ctx.names.svc}.{ctx.namespace_name}:{service_discovery_port(spec, ctx.names.svc)}"
         if service_discovery_enabled(spec, ctx)
         else None
     )

@@ -50,7 +50,10 @@ class RuleWant:
 
 
 def target_port(spec: EcsServiceSpec) -> int:
-    port = (spec.http.target_port if spec.http else None) or spec.port
+    """The container port the load balancer sends to: http.targetPort, else the service's
+    port (with ports, the first: the main one)."""
+    main = spec.ports[0].port if spec.ports else spec.port
+    port = (spec.http.target_port if spec.http else None) or main
     if port is None:  # the API refuses http without a port
         raise ValueError("spec.http needs a port")
     return port

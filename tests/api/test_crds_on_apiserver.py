@@ -397,6 +397,95 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
         "spec.healthCheck.timeout: Invalid value: 61",
     ),
     ("padded-image", "EcsService", {"image": "nginx:1 "}, 'spec.image: Invalid value: "nginx:1 "'),
+    (
+        "port-and-ports",
+        "EcsService",
+        {"ports": [{"name": "http", "port": 8080}]},
+        'spec.ports: Invalid value: "object": give port (one port) or ports (several), not both',
+    ),
+    (
+        "ports-duplicate-name",
+        "EcsService",
+        {"port": DROP, "ports": [{"name": "http", "port": 8080}, {"name": "http", "port": 8081}]},
+        'spec.ports: Invalid value: "object": ports[].name must be unique',
+    ),
+    (
+        "ports-duplicate-port",
+        "EcsService",
+        {"port": DROP, "ports": [{"name": "http", "port": 8080}, {"name": "admin", "port": 8080}]},
+        'spec.ports: Invalid value: "object": ports[].port must be unique',
+    ),
+    (
+        "ports-duplicate-discovery-name",
+        "EcsService",
+        {
+            "port": DROP,
+            "ports": [
+                {"name": "http", "port": 8080, "discoveryName": "api"},
+                {"name": "admin", "port": 8081, "discoveryName": "api"},
+            ],
+        },
+        'spec.ports: Invalid value: "object": ports[].discoveryName must be unique',
+    ),
+    (
+        "ports-with-connect-alias",
+        "EcsService",
+        {
+            "port": DROP,
+            "ports": [{"name": "http", "port": 8080}],
+            "network.connect.alias": "api.local",
+        },
+        'spec.network.connect: Invalid value: "object": with ports, set alias, clientPort',
+    ),
+    (
+        "autoscaling-min-over-max",
+        "EcsService",
+        {"autoscaling": {"min": 5, "max": 2}},
+        'spec.autoscaling.min: Invalid value: "object": autoscaling.min must be at most '
+        "autoscaling.max",
+    ),
+    (
+        "count-outside-the-autoscaling-range",
+        "EcsService",
+        {"count": 1, "autoscaling": {"min": 2, "max": 4}},
+        'spec.count: Invalid value: "object": count is where a new autoscaled service starts',
+    ),
+    (
+        "request-tracking-without-http",
+        "EcsService",
+        {"autoscaling": {"min": 1, "max": 4, "requestsPerTarget": 100}},
+        'spec.autoscaling: Invalid value: "object": autoscaling.requestsPerTarget and '
+        "responseTime track",
+    ),
+    (
+        "sidecar-named-like-the-service",
+        "EcsService",
+        {"name": "api", "sidecars": [{"name": "api", "image": "envoyproxy/envoy:v1.31"}]},
+        'spec.sidecars: Invalid value: "object": sidecars[].name must be unique and not the '
+        "service's own container name",
+    ),
+    (
+        "sidecar-on-the-service-port",
+        "EcsService",
+        {"sidecars": [{"name": "envoy", "image": "envoy", "port": 8080}]},
+        'spec.sidecars: Invalid value: "object": sidecars[].port must be a port of its own',
+    ),
+    (
+        "depends-on-unknown-sidecar",
+        "EcsService",
+        {"dependsOn": {"envoy": "START"}},
+        'spec.dependsOn: Invalid value: "object": dependsOn names sidecars',
+    ),
+    (
+        "sidecar-reserved-variable",
+        "EcsService",
+        {
+            "sidecars": [
+                {"name": "envoy", "image": "envoy", "variables": {"COPILOT_SERVICE_NAME": "x"}}
+            ]
+        },
+        'spec.sidecars[0].variables: Invalid value: "object": variables must not set COPILOT_*',
+    ),
 ]
 
 
@@ -419,6 +508,39 @@ def test_the_base_specs_are_valid(
             "apply", "-n", namespace, "-f", "-", stdin=_manifest(kind, spec, "good"), check=True
         )
         MODELS[kind].model_validate(spec)
+
+
+def test_several_ports_sidecars_and_exec_apply(
+    kopilot_crds: list[str], namespace: str, kubectl: Kubectl
+) -> None:
+    spec = {
+        "app": "kudos",
+        "environment": "test",
+        "image": "nginx",
+        "ports": [
+            {"name": "http", "port": 8080, "alias": "api.local"},
+            {"name": "grpc", "port": 9090, "protocol": "grpc", "serviceDiscovery": True},
+        ],
+        "network": {"connect": {}},
+        "dependsOn": {"envoy": "HEALTHY"},
+        "sidecars": [
+            {
+                "name": "envoy",
+                "image": "envoyproxy/envoy:v1.31",
+                "port": 9901,
+                "healthCheck": {"command": ["CMD", "true"]},
+                # metadata.name (the service's container) is not in the spec: taken as it.
+                "dependsOn": {"good": "START"},
+            }
+        ],
+        "exec": True,
+    }
+    manifest = _manifest("EcsService", spec, "good")
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=manifest, check=True)
+    stored = yaml.safe_load(kubectl("get", "ecssvc", "good", "-n", namespace, "-o", "yaml").stdout)
+    assert stored["spec"]["ports"][0]["serviceDiscovery"] is False  # the apiserver's default
+    assert stored["spec"]["sidecars"][0]["essential"] is True
+    assert EcsServiceSpec.model_validate(stored["spec"]) == EcsServiceSpec.model_validate(spec)
 
 
 @pytest.mark.parametrize(
@@ -446,6 +568,18 @@ def test_bad_input_is_refused_at_apply_and_by_the_models(
     if field.startswith("unknown field"):
         field = "replicas"
     assert field.split(".")[-1] in str(err.value), str(err.value)
+
+
+def test_a_sidecar_named_like_the_service_is_refused_without_spec_name(
+    kopilot_crds: list[str], namespace: str, kubectl: Kubectl
+) -> None:
+    spec = {**BASE["EcsService"], "sidecars": [{"name": "web", "image": "envoyproxy/envoy"}]}
+    spec.pop("name", None)
+    result = kubectl(
+        "apply", "-n", namespace, "-f", "-", stdin=_manifest("EcsService", spec, "web")
+    )
+    assert result.returncode != 0
+    assert "a sidecar may not be named like the service's own container" in result.stderr
 
 
 def test_metadata_name_must_fit_aws_when_spec_name_is_unset(

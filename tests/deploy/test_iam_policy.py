@@ -17,7 +17,13 @@ from controller.naming import TAG_OWNER_UID
 from tests.deploy.manifests import POLICY, ROOT
 
 # Receivers of boto3 calls in controller/aws (the gateways' client parameters).
-CLIENTS = {"ecs": "ecs", "sd": "servicediscovery", "ec2": "ec2", "elb": "elbv2"}
+CLIENTS = {
+    "ecs": "ecs",
+    "sd": "servicediscovery",
+    "ec2": "ec2",
+    "elb": "elbv2",
+    "aas": "application-autoscaling",
+}
 # IAM's prefix where it is not boto3's service name.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 # Permissions AWS checks on the caller beyond the operation itself.
@@ -36,6 +42,13 @@ DEPENDENT = {
     "servicediscovery:TagResource": "tag-on-create of namespaces and services",
     "ec2:CreateTags": "tag-on-create of security groups (TagSpecifications)",
     "elasticloadbalancing:AddTags": "tag-on-create of load balancers and listeners",
+    # Target tracking makes and removes its CloudWatch alarms as the caller
+    # (Application Auto Scaling User Guide, "Permissions for target tracking").
+    "cloudwatch:DescribeAlarms": "PutScalingPolicy, DeleteScalingPolicy",
+    "cloudwatch:PutMetricAlarm": "PutScalingPolicy",
+    "cloudwatch:DeleteAlarms": "DeleteScalingPolicy, DeregisterScalableTarget",
+    # The first scalable target of an account makes Application Auto Scaling's role for ECS.
+    "iam:CreateServiceLinkedRole": "RegisterScalableTarget",
 }
 
 
@@ -255,3 +268,25 @@ def test_roles_are_passed_to_ecs_tasks_only() -> None:
 )
 def test_what_the_operator_never_does_is_denied(action: str) -> None:
     assert not allowed(action, "*", request_tags=OWNED, resource_tags=OWNED)
+
+
+def test_autoscaling_makes_only_its_own_alarms_and_service_linked_role() -> None:
+    alarm = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:TargetTracking-service/kudos-test/api-AlarmHigh-1"
+    assert allowed("cloudwatch:PutMetricAlarm", alarm)
+    assert not allowed(
+        "cloudwatch:PutMetricAlarm", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:billing"
+    )
+    role = (
+        "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws."
+        "com/AWSServiceRoleForApplicationAutoScaling_ECSService"
+    )
+    assert allowed(
+        "iam:CreateServiceLinkedRole",
+        role,
+        iam__AWSServiceName="ecs.application-autoscaling.amazonaws.com",
+    )
+    assert not allowed(
+        "iam:CreateServiceLinkedRole",
+        "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        iam__AWSServiceName="ecs.amazonaws.com",
+    )

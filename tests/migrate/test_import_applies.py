@@ -54,6 +54,12 @@ def contains(stored: Any, written: Any) -> bool:
         return isinstance(stored, dict) and all(
             k in stored and contains(stored[k], v) for k, v in written.items()
         )
+    if isinstance(written, list):  # a list of objects (sidecars) gets defaults in each
+        return (
+            isinstance(stored, list)
+            and len(stored) == len(written)
+            and all(contains(s, w) for s, w in zip(stored, written, strict=True))
+        )
     return bool(stored == written)
 
 

@@ -163,12 +163,12 @@ def test_an_image_change_makes_one_revision_and_one_deployment(
     assert image == "nginx:2"
 
 
-def test_a_no_op_resync_of_25_routed_services_makes_no_writes_and_batched_reads(
+def test_a_no_op_resync_of_25_routed_autoscaled_services_makes_no_writes_and_batched_reads(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
 ) -> None:
-    """25 services, each a Service Connect server with Service Discovery, each routed by path
-    from the environment's public load balancer: a pass reads per batch and per environment,
-    never per service."""
+    """25 services, each a Service Connect server with Service Discovery, routed by path from
+    the environment's public load balancer and autoscaled: a pass reads per batch and per
+    environment, never per service, and never sets a desired count."""
     names = [f"svc{i:02d}" for i in range(25)]
     apply(
         kubectl,
@@ -176,7 +176,13 @@ def test_a_no_op_resync_of_25_routed_services_makes_no_writes_and_batched_reads(
         app(),
         env(http={"public": {}}),
         *[
-            service(n, port=8080, network={"connect": {"enabled": True}}, http={"path": n})
+            service(
+                n,
+                port=8080,
+                network={"connect": {"enabled": True}},
+                http={"path": n},
+                autoscaling={"min": 1, "max": 3, "cpuPercentage": 70},
+            )
             for n in names
         ],
     )
@@ -193,6 +199,10 @@ def test_a_no_op_resync_of_25_routed_services_makes_no_writes_and_batched_reads(
     assert calls.get("ecs:RegisterTaskDefinition", 0) == 0
     # ceil(25 / 10) = 3 DescribeServices per pass; a pass may have started just before the reset.
     assert calls.get("ecs:DescribeServices", 0) <= math.ceil(25 / 10) * (passes + 1)
+    # The scalable targets: one DescribeScalableTargets per batch of ten.
+    assert calls.get("application-autoscaling:DescribeScalableTargets", 0) <= math.ceil(25 / 10) * (
+        passes + 1
+    )
     per_environment = {
         "ecs:DescribeClusters",
         "servicediscovery:GetNamespace",
@@ -206,9 +216,10 @@ def test_a_no_op_resync_of_25_routed_services_makes_no_writes_and_batched_reads(
         "elasticloadbalancing:DescribeTargetGroups",
         "elasticloadbalancing:DescribeRules",
     }
-    assert set(calls) - per_environment == {"ecs:DescribeServices"}
-    constant = sum(n for op, n in calls.items() if op != "ecs:DescribeServices")
-    print(f"no-op pass, 25 routed services: {calls} over {passes} passes")
+    per_batch = {"ecs:DescribeServices", "application-autoscaling:DescribeScalableTargets"}
+    assert set(calls) - per_environment == per_batch
+    constant = sum(n for op, n in calls.items() if op not in per_batch)
+    print(f"no-op pass, 25 routed autoscaled services: {calls} over {passes} passes")
     # The environment's own reads and the routes listed once: none of it grows with N.
     assert constant <= 14 * (passes + 1)
     # One listing of the target groups and one of the rules per pass, not one per service.

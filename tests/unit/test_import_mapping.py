@@ -41,7 +41,6 @@ ROUTE53 = (
     "alias at kopilot's load balancer (the EcsEnvironment's status.loadBalancers) when it "
     "serves"
 )
-EXEC = f"ECS Exec (enableExecuteCommand): kopilot does not turn it on; {LATER}"
 FARGATE = (
     "memory is not a Fargate size for this cpu: 256 takes 512, 1024 or 2048; 512 takes "
     "1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of "
@@ -95,11 +94,11 @@ SERVICE_CASES = [
             "memory": 512,
             "count": 3,
             "variables": {"LOG_LEVEL": "info"},
+            "exec": True,
             "http": {"path": "/", "healthCheck": {"path": "/_healthcheck", **ELB_CHECK}},
         },
         [
             ("image.build", BUILD),
-            ("exec", EXEC),
             (
                 "secrets.GITHUB_TOKEN",
                 "the SSM parameter name GITHUB_TOKEN: kopilot's secrets take ARNs; write "
@@ -141,18 +140,17 @@ SERVICE_CASES = [
             "protocol": "tcp",
             "cpu": 512,
             "memory": 1024,
-            "count": 1,
+            "autoscaling": {
+                "min": 1,
+                "max": 10,
+                "cooldown": {"in": 60, "out": 30},
+                "cpuPercentage": 70,
+                "requestsPerTarget": 30,
+                "responseTime": 2.0,
+            },
             "http": {"path": "/", "healthCheck": ELB_CHECK},
         },
-        [
-            *[
-                (
-                    f"count.{key}",
-                    f"autoscaling: {LATER}; spec.count is 1, the desired count Copilot starts from",
-                )
-                for key in ("range", "cooldown", "cpu_percentage", "requests", "response_time")
-            ],
-        ],
+        [],
         id="lb-web-service-count-range",
     ),
     pytest.param(
@@ -176,7 +174,19 @@ SERVICE_CASES = [
             port: 80
             image: aws_account_id.dkr.ecr.us-west-2.amazonaws.com/envoy:latest
         """,
-        {"app": "kudos", "image": "nginx:1.27", "port": 8080, "protocol": "tcp"},
+        {
+            "app": "kudos",
+            "image": "nginx:1.27",
+            "port": 8080,
+            "protocol": "tcp",
+            "sidecars": [
+                {
+                    "name": "envoy",
+                    "image": "aws_account_id.dkr.ecr.us-west-2.amazonaws.com/envoy:latest",
+                    "port": 80,
+                }
+            ],
+        },
         [
             (
                 "nlb",
@@ -187,10 +197,6 @@ SERVICE_CASES = [
                 "network.vpc.placement",
                 "kopilot runs every task of an environment in EcsEnvironment spec.network (the "
                 "private subnets when Copilot's environment has both)",
-            ),
-            (
-                "sidecars",
-                f"sidecar containers (envoy): kopilot runs one container per task; {LATER}",
             ),
         ],
         id="lb-web-service-nlb-sidecars",
@@ -315,19 +321,19 @@ SERVICE_CASES = [
             "image": "aws_account_id.dkr.ecr.us-west-2.amazonaws.com/worker:v1",
             "cpu": 256,
             "memory": 512,
-            "count": 1,
+            "autoscaling": {"min": 1, "max": 10},
             "platform": "linux/arm64",
+            "exec": True,
         },
         [
             (
-                "count.range",
-                f"autoscaling: {LATER}; spec.count is 1, the desired count Copilot starts from",
+                "count.range.spot_from",
+                f"Fargate Spot: kopilot runs tasks on Fargate on-demand; {LATER}",
             ),
             (
                 "count.queue_delay",
-                f"autoscaling: {LATER}; spec.count is 1, the desired count Copilot starts from",
+                "scaling on an SQS queue's backlog: kopilot makes no queue (see subscribe)",
             ),
-            ("exec", EXEC),
             (
                 "subscribe",
                 "the SQS queue and its SNS subscriptions: kopilot does not create them, and it "
@@ -560,6 +566,123 @@ SERVICE_CASES = [
         ],
         id="wrong-kinds",
     ),
+    pytest.param(
+        # Copilot's sidecar fields (sidecar-config), and the main container waiting for one
+        # (image.depends_on): sidecars in Copilot's order, by name.
+        """
+        name: api
+        type: Backend Service
+        image:
+          location: nginx:1.27
+          port: 8080
+          depends_on:
+            envoy: healthy
+        sidecars:
+          migrate:
+            image: flyway/flyway:10
+            essential: false
+            command: migrate -url=jdbc:postgresql://db
+            variables:
+              FLYWAY_LOCATIONS: filesystem:/sql
+            secrets:
+              FLYWAY_PASSWORD: arn:aws:ssm:us-east-1:123456789012:parameter/db
+            depends_on:
+              envoy: start
+          envoy:
+            image:
+              location: envoyproxy/envoy:v1.31
+            port: 9901/tcp
+            entrypoint: ["/docker-entrypoint.sh"]
+            healthcheck:
+              command: ["CMD-SHELL", "curl -f http://localhost:9901/ready || exit 1"]
+              interval: 5s
+            credentialsParameter: arn:aws:secretsmanager:us-east-1:123456789012:secret:hub
+            mount_points:
+              - source_volume: data
+                path: /data
+            labels:
+              team: edge
+          statsd:
+            image:
+              build: statsd/Dockerfile
+            port: 8125/udp
+            colour: blue
+        """,
+        {
+            "app": "kudos",
+            "image": "nginx:1.27",
+            "port": 8080,
+            "protocol": "tcp",
+            "dependsOn": {"envoy": "HEALTHY"},
+            "sidecars": [
+                {
+                    "name": "envoy",
+                    "image": "envoyproxy/envoy:v1.31",
+                    "port": 9901,
+                    "entryPoint": ["/docker-entrypoint.sh"],
+                    "healthCheck": {
+                        "command": ["CMD-SHELL", "curl -f http://localhost:9901/ready || exit 1"],
+                        "interval": 5,
+                    },
+                },
+                {
+                    "name": "migrate",
+                    "image": "flyway/flyway:10",
+                    "essential": False,
+                    "command": ["migrate", "-url=jdbc:postgresql://db"],
+                    "variables": {"FLYWAY_LOCATIONS": "filesystem:/sql"},
+                    "secrets": {
+                        "FLYWAY_PASSWORD": "arn:aws:ssm:us-east-1:123456789012:parameter/db"
+                    },
+                    "dependsOn": {"envoy": "START"},
+                },
+                {"name": "statsd", "image": "<set-me>"},
+            ],
+        },
+        [
+            (
+                "sidecars.envoy.credentialsParameter",
+                "private registry credentials (repositoryCredentials): kopilot has no field "
+                f"for them; {LATER}",
+            ),
+            ("sidecars.envoy.mount_points", f"volumes: kopilot has none yet; {LATER}"),
+            ("sidecars.envoy.labels", f"Docker labels: kopilot has no field for them; {LATER}"),
+            (
+                "sidecars.statsd.image.build",
+                "kopilot does not build images: build and push the image as Copilot did (to "
+                "ECR), then set the sidecar's image (written as <set-me>)",
+            ),
+            ("sidecars.statsd.port", "a udp port: kopilot maps tcp ports"),
+            ("sidecars.statsd.colour", unknown("Backend Service manifest's sidecars")),
+        ],
+        id="sidecars",
+    ),
+    pytest.param(
+        # What kopilot's API refuses in a sidecar leaves the sidecars out, reported.
+        """
+        name: api
+        type: Backend Service
+        image:
+          location: nginx:1.27
+          port: 8080
+        sidecars:
+          envoy:
+            image: envoyproxy/envoy:v1.31
+            port: 8080
+        """,
+        {"app": "kudos", "image": "nginx:1.27", "port": 8080, "protocol": "tcp"},
+        [
+            (
+                "sidecars",
+                'kopilot\'s API refuses [{"name": "envoy", "image": '
+                '"envoyproxy/envoy:v1.31", "port": 8080}]: sidecars[].port must be a port '
+                "of its own: not another sidecar's, nor the service's (port, ports, "
+                "http.targetPort); a task's containers share one network; it is left out, so "
+                "kopilot's default applies",
+            )
+        ],
+        id="sidecar-refused",
+    ),
 ]
 
 
@@ -585,9 +708,8 @@ BACKEND = "Backend Service"
 
 def sidecar_why(sidecar: str) -> str:
     return (
-        f"the load balancer routes to sidecar {sidecar}: kopilot runs one container per task "
-        "(sidecars are not mapped), so spec.http routes to the main container (web) on "
-        "spec.port"
+        f"the load balancer routes to sidecar {sidecar}: kopilot's spec.http routes to the "
+        "service's own container (web) on spec.port"
     )
 
 
@@ -1488,6 +1610,7 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
             "interval": 15,
             "retries": 3,
         },
+        "exec": True,
         "network": {
             "connect": {
                 "alias": "${COPILOT_SERVICE_NAME}.${COPILOT_ENVIRONMENT_NAME}"
@@ -1496,9 +1619,15 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
             }
         },
     }
-    # A map override merges (LOG_LEVEL only); the count range starts at 2, as count does.
+    # A map override merges (LOG_LEVEL only); prod's count range becomes autoscaling, and
+    # its patch drops the base's fixed count (null removes it).
     assert api.patches == {
-        "prod": {"environment": "prod", "variables": {"LOG_LEVEL": "warn"}},
+        "prod": {
+            "environment": "prod",
+            "variables": {"LOG_LEVEL": "warn"},
+            "autoscaling": {"min": 2, "max": 10, "cpuPercentage": 70},
+            "count": None,
+        },
         "test": {"environment": "test"},
     }
     front = services["front-end"]
@@ -1514,6 +1643,13 @@ def test_the_kudos_workspace_maps_to_these_specs() -> None:
         "command": ["nginx", "-g", "daemon off;"],
         "entryPoint": ["/docker-entrypoint.sh"],
         "variables": {"API_URL": "http://api.${COPILOT_ENVIRONMENT_NAME}.kudos.local:8080"},
+        "sidecars": [
+            {
+                "name": "nginx-exporter",
+                "image": "public.ecr.aws/nginx/nginx-prometheus-exporter:1.3",
+                "port": 9113,
+            }
+        ],
         # The target group's check: the path given, ELB's defaults Copilot leaves.
         "http": {
             "path": "/",
@@ -1581,12 +1717,8 @@ def merge_applied(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
 def test_the_kudos_workspace_reports_exactly_this_as_not_mapped() -> None:
     plan = kudos_plan()
     assert [(u.file, u.field) for u in plan.unmapped] == [
-        ("copilot/api/manifest.yml", "exec"),
         ("copilot/api/manifest.yml", "secrets.GITHUB_TOKEN"),
-        ("copilot/api/manifest.yml", "environments.prod.count.range"),
-        ("copilot/api/manifest.yml", "environments.prod.count.cpu_percentage"),
         ("copilot/front-end/manifest.yml", "image.build"),
-        ("copilot/front-end/manifest.yml", "sidecars"),
         ("copilot/front-end/manifest.yml", "environments.prod.http.alias[0].hosted_zone"),
         ("copilot/worker/manifest.yml", "subscribe"),
         ("copilot/worker/manifest.yml", "logging.retention"),
@@ -1595,9 +1727,6 @@ def test_the_kudos_workspace_reports_exactly_this_as_not_mapped() -> None:
         ("copilot/digest/manifest.yml", "type"),
     ]
     why = {(u.file, u.field): u.why for u in plan.unmapped}
-    assert why[("copilot/api/manifest.yml", "environments.prod.count.range")] == (
-        f"autoscaling: {LATER}; spec.count is 2, the desired count Copilot starts from"
-    )
     assert why[("copilot/worker/manifest.yml", "environments.test.memory")] == (
         f"kopilot's API refuses cpu 256 with memory 3000: {FARGATE}; it is left out, so "
         "kopilot's default applies"
@@ -1619,6 +1748,9 @@ def test_the_kudos_workspace_notes_what_files_cannot_tell() -> None:
     assert "test.kudos.local (Copilot v1.9 and later); kudos.local for prod" in notes
     assert "--legacy-namespace ENV[,ENV]" in notes
     assert "executionRoleArn" in notes
+    # api's exec: true is spec.exec; its task role needs what Copilot's had.
+    assert "ECS Exec: api has exec on (spec.exec)" in notes
+    assert "ssmmessages:CreateControlChannel" in notes
     assert "Environment test: its tasks run in the private subnets" in notes
     assert (
         "Environment test: front-end routes from its public load balancer, which Copilot made "

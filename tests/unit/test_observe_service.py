@@ -228,6 +228,43 @@ def test_a_variable_set_to_a_value_where_it_was_empty_needs_a_new_revision() -> 
     assert not task_definition_matches(request, described)
 
 
+SIDECARS = [
+    {"name": "envoy", "image": "envoyproxy/envoy:v1.31", "port": 9901},
+    {
+        "name": "migrate",
+        "image": "flyway/flyway:10",
+        "essential": False,
+        "dependsOn": {"envoy": "START", "api": "START"},
+    },
+]
+
+
+def test_a_revision_with_sidecars_matches_its_request_in_any_order_ecs_gives() -> None:
+    request = task_definition_request(api_spec(sidecars=SIDECARS), context())
+    described = as_ecs_registers(request)
+    described["containerDefinitions"].reverse()
+    described["containerDefinitions"][0]["dependsOn"].reverse()
+    described["containerDefinitions"][1]["readonlyRootFilesystem"] = False  # ECS's default
+    assert task_definition_matches(request, described)
+
+
+@pytest.mark.parametrize(
+    "sidecars",
+    [
+        pytest.param([{**SIDECARS[0], "image": "envoyproxy/envoy:v1.32"}, SIDECARS[1]], id="image"),
+        pytest.param([SIDECARS[0]], id="removed"),
+        pytest.param([SIDECARS[0], {**SIDECARS[1], "essential": True}], id="essential"),
+        pytest.param(
+            [SIDECARS[0], {**SIDECARS[1], "dependsOn": {"envoy": "COMPLETE"}}], id="depends on"
+        ),
+    ],
+)
+def test_a_sidecar_change_needs_a_new_revision(sidecars: list[dict[str, Any]]) -> None:
+    described = as_ecs_registers(task_definition_request(api_spec(sidecars=SIDECARS), context()))
+    request = task_definition_request(api_spec(sidecars=sidecars), context())
+    assert not task_definition_matches(request, described)
+
+
 # -- describe services ----------------------------------------------------------------------
 
 
@@ -525,6 +562,39 @@ def test_update_turns_service_connect_off_explicitly() -> None:
     delta = service_diff(want, observed_service(described_service()))
     request = update_service_request("kudos-test", "api", delta, want)
     assert request["serviceConnectConfiguration"] == {"enabled": False}
+
+
+# -- ECS Exec ------------------------------------------------------------------------------
+
+
+def test_exec_turned_on_is_a_difference_sent_with_a_new_deployment() -> None:
+    want = desired(exec=True)
+    delta = service_diff(want, observed_service(described_service()))
+    assert delta == {"enableExecuteCommand": (True, False)}
+    assert update_service_request("kudos-test", "api", delta, want) == {
+        "cluster": "kudos-test",
+        "service": "api",
+        "enableExecuteCommand": True,
+        # Amazon ECS Developer Guide, ECS Exec: the setting reaches new tasks only.
+        "forceNewDeployment": True,
+    }
+
+
+def test_exec_turned_off_is_a_difference_too() -> None:
+    want = desired()
+    assert "enableExecuteCommand" not in want  # off: ECS's default, left unsaid
+    observed = observed_service(described_service(enableExecuteCommand=True))
+    delta = service_diff(want, observed)
+    assert delta == {"enableExecuteCommand": (False, True)}
+    request = update_service_request("kudos-test", "api", delta, want)
+    assert request["enableExecuteCommand"] is False
+    assert request["forceNewDeployment"] is True
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_exec_as_it_runs_is_no_difference(on: bool) -> None:
+    observed = observed_service(described_service(enableExecuteCommand=on))
+    assert service_diff(desired(exec=on), observed) == {}
 
 
 # -- rollout and readiness ------------------------------------------------------------------

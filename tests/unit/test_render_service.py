@@ -690,3 +690,234 @@ def test_legacy_namespace_keeps_the_old_service_discovery_endpoint() -> None:
 def test_no_service_discovery_endpoint_in_an_http_namespace() -> None:
     result = endpoints(api_spec(network={"connect": {}}), context(namespace_type="HTTP"))
     assert result == {"serviceConnect": ["http://api:8080"], "serviceDiscovery": None, "http": None}
+
+
+# -- several ports -------------------------------------------------------------------------
+
+THREE_PORTS = [
+    {"name": "http", "port": 8080, "alias": "api.local"},
+    {"name": "grpc", "port": 9090, "protocol": "grpc", "alias": "api-grpc.local"},
+    {"name": "metrics", "port": 9100, "protocol": "tcp", "clientPort": 80},
+]
+
+
+def three_ports(**fields: Any) -> EcsServiceSpec:
+    return spec(ports=THREE_PORTS, network={"connect": {}}, **fields)
+
+
+def test_three_ports_are_three_named_mappings_and_three_service_connect_entries() -> None:
+    the_spec = three_ports()
+    mappings = container(task_definition_request(the_spec, context()))["portMappings"]
+    assert mappings == [
+        {"containerPort": 8080, "protocol": "tcp", "name": "http", "appProtocol": "http"},
+        {"containerPort": 9090, "protocol": "tcp", "name": "grpc", "appProtocol": "grpc"},
+        {"containerPort": 9100, "protocol": "tcp", "name": "metrics"},
+    ]
+    config = service_connect_configuration(the_spec, context())
+    assert config == {
+        "enabled": True,
+        "namespace": NAMESPACE_ARN,
+        "services": [
+            {
+                "portName": "http",
+                "discoveryName": "api-sc",  # the first port keeps the one-port name
+                "clientAliases": [{"port": 8080, "dnsName": "api.local"}],
+            },
+            {
+                "portName": "grpc",
+                "discoveryName": "api-grpc-sc",
+                "clientAliases": [{"port": 9090, "dnsName": "api-grpc.local"}],
+            },
+            {
+                "portName": "metrics",
+                "discoveryName": "api-metrics-sc",
+                "clientAliases": [{"port": 80, "dnsName": "api"}],
+            },
+        ],
+    }
+    # Each entry's portName names a mapping (Amazon ECS API Reference, ServiceConnectService).
+    assert {e["portName"] for e in config["services"]} == {m["name"] for m in mappings}
+
+
+def test_three_ports_list_every_endpoint_and_register_the_first_for_srv() -> None:
+    the_spec = three_ports()
+    assert endpoints(the_spec, context()) == {
+        "serviceConnect": [
+            "http://api.local:8080",
+            "http://api-grpc.local:9090",
+            "tcp://api:80",
+        ],
+        "serviceDiscovery": "api.test.kudos.local:8080",
+        "http": None,
+    }
+    wanted = desired_service(the_spec, context(), TD_ARN, REGISTRY_ARN)
+    assert wanted["serviceRegistries"] == [{"registryArn": REGISTRY_ARN, "port": 8080}]
+
+
+def test_a_port_marked_for_service_discovery_is_the_srv_port() -> None:
+    ports = [dict(p) for p in THREE_PORTS]
+    ports[1]["serviceDiscovery"] = True
+    the_spec = spec(ports=ports)
+    wanted = desired_service(the_spec, context(), TD_ARN, REGISTRY_ARN)
+    assert wanted["serviceRegistries"] == [{"registryArn": REGISTRY_ARN, "port": 9090}]
+    assert endpoints(the_spec, context())["serviceDiscovery"] == "api.test.kudos.local:9090"
+    assert service_discovery_enabled(the_spec, context())
+
+
+def test_per_port_service_connect_settings() -> None:
+    ports = [
+        {"name": "http", "port": 8080},
+        {
+            "name": "admin",
+            "port": 8081,
+            "discoveryName": "api-admin",
+            "ingressPortOverride": 15001,
+            "timeouts": {"idleSeconds": 60, "perRequestSeconds": 5},
+            "tls": {"privateCaArn": PCA_ARN},
+        },
+    ]
+    config = service_connect_configuration(spec(ports=ports, network={"connect": {}}), context())
+    assert config is not None
+    assert config["services"][1] == {
+        "portName": "admin",
+        "discoveryName": "api-admin",
+        "clientAliases": [{"port": 8081, "dnsName": "api"}],
+        "ingressPortOverride": 15001,
+        "timeout": {"idleTimeoutSeconds": 60, "perRequestTimeoutSeconds": 5},
+        "tls": {"issuerCertificateAuthority": {"awsPcaAuthorityArn": PCA_ARN}},
+    }
+    assert "timeout" not in config["services"][0]
+
+
+def test_one_port_in_ports_renders_as_the_port_shorthand() -> None:
+    short = api_spec(network={"connect": {"alias": "api.local"}})
+    listed = spec(
+        ports=[{"name": "api-8080", "port": 8080, "alias": "api.local"}],
+        count=2,
+        variables={"LOG_LEVEL": "info"},
+        network={"connect": {}},
+    )
+    assert task_definition_request(listed, context()) == task_definition_request(short, context())
+    assert desired_service(listed, context(), TD_ARN, REGISTRY_ARN) == desired_service(
+        short, context(), TD_ARN, REGISTRY_ARN
+    )
+    assert endpoints(listed, context()) == endpoints(short, context())
+
+
+def test_the_routed_port_defaults_to_the_first_port() -> None:
+    routed = three_ports(http={"path": "api"})
+    group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/kudos-test-api/1"
+    wanted = desired_service(routed, context(target_group_arn=group), TD_ARN, REGISTRY_ARN)
+    assert wanted["loadBalancers"] == [
+        {"targetGroupArn": group, "containerName": "api", "containerPort": 8080}
+    ]
+    # Routed to a port of the list: mapped once; to another: mapped beside them.
+    mapped = container(task_definition_request(routed, context()))["portMappings"]
+    assert [m["containerPort"] for m in mapped] == [8080, 9090, 9100]
+    elsewhere = three_ports(http={"path": "api", "targetPort": 7000})
+    mapped = container(task_definition_request(elsewhere, context()))["portMappings"]
+    assert mapped[-1] == {"containerPort": 7000, "protocol": "tcp", "name": "api-7000"}
+
+
+def test_a_long_default_discovery_name_fits_ecs() -> None:
+    ports = [{"name": "a", "port": 1}, {"name": "p" * 64, "port": 2}]
+    the_spec = spec(ports=ports, network={"connect": {}})
+    config = service_connect_configuration(the_spec, context(svc="s" * 60))
+    assert config is not None
+    name = config["services"][1]["discoveryName"]
+    assert len(name) <= 64
+    assert name.endswith("-sc")
+
+
+# -- sidecars ------------------------------------------------------------------------------
+
+
+def test_sidecars_beside_the_main_container_with_dependencies() -> None:
+    the_spec = spec(
+        port=8080,
+        dependsOn={"envoy": "HEALTHY"},
+        sidecars=[
+            {
+                "name": "envoy",
+                "image": "envoyproxy/envoy:v1.31",
+                "port": 9901,
+                "variables": {"ENVOY_LOG_LEVEL": "info"},
+                "secrets": {"TOKEN": SECRET_API},
+                "healthCheck": {"command": ["CMD", "true"]},
+                "readonlyRootFilesystem": True,
+            },
+            {
+                "name": "migrate",
+                "image": "flyway/flyway:10",
+                "essential": False,
+                "command": ["migrate"],
+                "dependsOn": {"envoy": "START"},
+            },
+            {
+                "name": "exporter",
+                "image": "nginx/nginx-prometheus-exporter:1.3",
+                "dependsOn": {"migrate": "SUCCESS", "api": "START"},
+            },
+        ],
+    )
+    request = task_definition_request(the_spec, context())
+    main, envoy, migrate, exporter = request["containerDefinitions"]
+    assert main["name"] == "api"
+    assert main["dependsOn"] == [{"containerName": "envoy", "condition": "HEALTHY"}]
+    copilot = {
+        "COPILOT_APPLICATION_NAME": "kudos",
+        "COPILOT_ENVIRONMENT_NAME": "test",
+        "COPILOT_SERVICE_NAME": "api",
+        "COPILOT_SERVICE_DISCOVERY_ENDPOINT": "test.kudos.local",
+    }
+    logs = container(task_definition_request(spec(), context()))["logConfiguration"]
+    assert envoy == {
+        "name": "envoy",
+        "image": "envoyproxy/envoy:v1.31",
+        "essential": True,
+        "environment": [
+            {"name": name, "value": value}
+            for name, value in sorted({**copilot, "ENVOY_LOG_LEVEL": "info"}.items())
+        ],
+        "logConfiguration": logs,  # the service's log group and prefix, as Copilot
+        "portMappings": [{"containerPort": 9901, "protocol": "tcp"}],
+        "secrets": [{"name": "TOKEN", "valueFrom": SECRET_API}],
+        "healthCheck": {
+            "command": ["CMD", "true"],
+            "interval": 10,
+            "timeout": 5,
+            "retries": 2,
+            "startPeriod": 0,
+        },
+        "readonlyRootFilesystem": True,
+    }
+    assert migrate["essential"] is False
+    assert migrate["command"] == ["migrate"]
+    assert migrate["dependsOn"] == [{"containerName": "envoy", "condition": "START"}]
+    assert "portMappings" not in migrate
+    # Dependencies render in name order, the main container named by the service.
+    assert exporter["dependsOn"] == [
+        {"containerName": "api", "condition": "START"},
+        {"containerName": "migrate", "condition": "SUCCESS"},
+    ]
+    assert {e["name"]: e["value"] for e in exporter["environment"]} == copilot
+
+
+def test_no_sidecars_no_other_container() -> None:
+    request = task_definition_request(api_spec(), context())
+    assert [c["name"] for c in request["containerDefinitions"]] == ["api"]
+    assert "dependsOn" not in request["containerDefinitions"][0]
+
+
+# -- ECS Exec ------------------------------------------------------------------------------
+
+
+def test_exec_is_said_only_when_on_at_creation_and_in_the_desired_service() -> None:
+    on = api_spec(exec=True, network={"connect": {}})
+    assert desired_service(on, context(), TD_ARN, REGISTRY_ARN)["enableExecuteCommand"] is True
+    assert create_service_request(on, context(), TD_ARN, REGISTRY_ARN, "t")["enableExecuteCommand"]
+    off = api_spec(network={"connect": {}})
+    assert "enableExecuteCommand" not in desired_service(off, context(), TD_ARN, REGISTRY_ARN)
+    assert "enableExecuteCommand" not in create_service_request(
+        off, context(), TD_ARN, REGISTRY_ARN, "t"
+    )

@@ -296,6 +296,47 @@ def test_a_discovery_name_is_a_cloud_map_service_name(aws: LocalAws) -> None:
     assert _create(aws, serviceConnectConfiguration=_connect(aws, discoveryName="_api-v1"))
 
 
+def _register_ports(ecs: Any, *mappings: dict[str, Any]) -> str:
+    """Revision of register_web's family `web` whose container `app` has these mappings."""
+    arn: str = ecs.register_task_definition(
+        family="web",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx:1", "portMappings": list(mappings)}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def test_service_connect_discovery_names_are_unique(aws: LocalAws) -> None:
+    two_ports = _register_ports(
+        aws.client("ecs", max_attempts=1),
+        {"containerPort": 8080, "name": "http", "appProtocol": "http"},
+        {"containerPort": 8081, "name": "admin", "appProtocol": "http"},
+    )
+    http = {"portName": "http", "clientAliases": [{"port": 80, "dnsName": "api"}]}
+    admin = {"portName": "admin", "clientAliases": [{"port": 81, "dnsName": "api"}]}
+    clashes = (
+        [{**http, "discoveryName": "api"}, {**admin, "discoveryName": "api"}],
+        # Without a discoveryName ECS takes the portName.
+        [{**http, "discoveryName": "admin"}, admin],
+    )
+    config = _connect(aws)
+    for services in clashes:
+        twice = {**config, "services": services}
+        error = refusal(
+            partial(_create, aws, taskDefinition=two_ports, serviceConnectConfiguration=twice)
+        )
+        assert error["Code"] == "InvalidParameterException"
+        assert "must be unique" in error["Message"]
+
+    apart = {**config, "services": [{**http, "discoveryName": "api"}, admin]}
+    created = _create(aws, taskDefinition=two_ports, serviceConnectConfiguration=apart)
+    resources = created["deployments"][0]["serviceConnectResources"]
+    assert sorted(r["discoveryName"] for r in resources) == ["admin", "api"]
+
+
 def test_a_tcp_port_takes_no_per_request_timeout(aws: LocalAws) -> None:
     ecs = aws.client("ecs", max_attempts=1)
     tcp: str = ecs.register_task_definition(
@@ -391,17 +432,7 @@ def test_a_target_group_needs_a_load_balancer(aws: LocalAws) -> None:
 
 def _register_port(ecs: Any, port: int) -> str:
     """Revision of register_web's family `web` whose container `app` listens on `port`."""
-    arn: str = ecs.register_task_definition(
-        family="web",
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        containerDefinitions=[
-            {"name": "app", "image": "nginx:1", "portMappings": [{"containerPort": port}]}
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
-    return arn
+    return _register_ports(ecs, {"containerPort": port})
 
 
 def test_a_load_balancer_names_a_container_and_its_port(aws: LocalAws) -> None:

@@ -394,6 +394,31 @@ def _connect_discovery_name(request: Request) -> str | None:
 
 
 @rule(
+    "ecs.service-connect-discovery-name-unique",
+    operations=CREATE_UPDATE,
+    code="InvalidParameterException",
+    summary="The Service Connect services of one configuration have different discovery names "
+    "(`discoveryName`, else the `portName` ECS takes for it): each is a Cloud Map service of "
+    "its own, unique in the namespace.",
+    source=f"{API}/API_ServiceConnectService.html#ECS-Type-ServiceConnectService-discoveryName",
+    test=f"{TESTS}::test_service_connect_discovery_names_are_unique",
+)
+def _connect_discovery_names_unique(request: Request) -> str | None:
+    seen: set[str] = set()
+    for entry in _connect_services(request):
+        name = entry.get("discoveryName") or entry.get("portName")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            return (
+                f"The discoveryName '{name}' is used by more than one Service Connect service "
+                "in the configuration; each discoveryName must be unique within the namespace."
+            )
+        seen.add(name)
+    return None
+
+
+@rule(
     "ecs.service-connect-per-request-timeout",
     operations=CREATE_UPDATE,
     code="ClientException",
