@@ -32,4 +32,4 @@ RUN pip install --no-cache-dir /wheels/*.whl \
 USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["kopilot"]
-CMD ["run", "--health", "0.0.0.0:8080", "--log-format", "json"]
+CMD ["run", "--health", "0.0.0.0:8080", "--log-format", "json", "--tenancy", "policies"]

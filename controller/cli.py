@@ -40,16 +40,16 @@ def _cmd_version(_: argparse.Namespace) -> int:
 def _cmd_crds(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .api import KINDS, api_markdown, crd_filename, crd_yaml
-    from .api.crd import kustomization_yaml
+    from .api import api_markdown, crd_filename, crd_yaml
+    from .api.crd import ALL_KINDS, kustomization_yaml
 
     if not args.write:
-        print("---\n".join(crd_yaml(kind) for kind in KINDS), end="")
+        print("---\n".join(crd_yaml(kind) for kind in ALL_KINDS), end="")
         return 0
     root = Path(args.dir)
     (root / "crds").mkdir(parents=True, exist_ok=True)
     (root / "docs").mkdir(parents=True, exist_ok=True)
-    for kind in KINDS:
+    for kind in ALL_KINDS:
         path = root / "crds" / crd_filename(kind)
         path.write_text(crd_yaml(kind))
         print(f"wrote {path}")
@@ -120,6 +120,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             log_format=args.log_format,
             verbose=args.verbose,
             health=args.health,
+            tenancy=args.tenancy,
         )
     )
     return 0
@@ -277,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--health",
         metavar="HOST:PORT",
         help="serve a liveness endpoint at http://HOST:PORT/healthz (e.g. 0.0.0.0:8080)",
+    )
+    runner.add_argument(
+        "--tenancy",
+        choices=("policies", "single"),  # controller.tenancy.MODES
+        default="policies",
+        help="policies (default): act for an object only as far as a TenantPolicy selecting "
+        "its namespace allows (roles to assume and pass, Regions, app names, adoption); "
+        "without one, nothing. single: one trusted team, no TenantPolicy needed "
+        "(docs/multi-team.md)",
     )
     runner.set_defaults(func=_cmd_run)
 

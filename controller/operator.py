@@ -23,6 +23,7 @@ from .reconcile.resync import CloudMapListings, resync_environment_services
 from .reconcile.rollouts import RolloutWatcher
 from .reconcile.service import ServiceManager
 from .reconcile.waiting import Wakeups, object_key
+from .tenancy import Mode, Tenancy
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class OperatorConfig:
     log_format: str = "text"
     verbose: bool = False
     health: str | None = None  # host:port for /healthz
+    tenancy: Mode = "policies"  # see controller.tenancy
 
 
 def kubernetes_api_client(kubeconfig: str | None) -> Any:
@@ -53,7 +55,11 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
     clients = ClientFactory()
     wakeups = Wakeups()
     engine = Engine(
-        [AppManager(), EnvironmentManager(), ServiceManager()], kube, clients, post_event
+        [AppManager(), EnvironmentManager(), ServiceManager()],
+        kube,
+        clients,
+        post_event,
+        tenancy=Tenancy(config.tenancy, kube.tenant_policies, kube.namespace_labels),
     )
     register(
         registry,

@@ -98,7 +98,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def kopilot_crds(kubectl: Kubectl) -> list[str]:
     """kopilot's CRDs, installed from crds/ with the real kubectl, and Established."""
     kubectl("apply", "-f", str(ROOT / "crds"), check=True)
-    names = ["ecsapps.kopilot.dev", "ecsenvironments.kopilot.dev", "ecsservices.kopilot.dev"]
+    names = [
+        "ecsapps.kopilot.dev",
+        "ecsenvironments.kopilot.dev",
+        "ecsservices.kopilot.dev",
+        "tenantpolicies.kopilot.dev",
+    ]
     kubectl(
         "wait",
         "--for=condition=Established",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .common import API_VERSION
-from .crd import KINDS, Kind
+from .crd import ALL_KINDS, Kind
 from .schema import structural_schema, walk
 
 _INTRO = f"""\
@@ -96,6 +96,6 @@ def _section(kind: Kind) -> list[str]:
 
 def api_markdown() -> str:
     lines = [_INTRO]
-    for kind in KINDS:
+    for kind in ALL_KINDS:
         lines += _section(kind)
     return "\n".join(lines).rstrip() + "\n"

@@ -23,6 +23,8 @@ import pydantic
 from ..aws.clients import ClientFactory
 from ..naming import MAX_TAGS, Names, Owner, resource_tags
 from ..pacing import acting_for
+from ..tenancy import RETRY_SECONDS as TENANCY_RETRY_SECONDS
+from ..tenancy import NotPermitted, Tenancy
 from .conditions import READY, SYNCED, Cond, find, merge_conditions, now_rfc3339
 from .errors import Blocked, ReconcileError, Retryable, Terminal, Waiting, classify
 from .kube import KubeGateway
@@ -92,6 +94,14 @@ class Known:
 
 
 ST = TypeVar("ST", bound=pydantic.BaseModel)
+
+
+# Status fields that say nothing of what exists in AWS.
+_BOOKKEEPING = frozenset({"conditions", "observedGeneration", "plannedChanges"})
+
+
+def _made_nothing(status: dict[str, Any]) -> bool:
+    return not any(value for key, value in status.items() if key not in _BOOKKEEPING)
 
 
 def wire(update: pydantic.BaseModel) -> dict[str, Any]:
@@ -253,7 +263,9 @@ class Engine:
         events: EventSink,
         backoff_base: float = 2.0,
         backoff_max: float = 300.0,  # the resync period: Blocked objects wait no longer
+        tenancy: Tenancy | None = None,
     ) -> None:
+        self._tenancy = tenancy
         self._managers = {m.kind: m for m in managers}
         self._kube = kube
         self._clients = clients
@@ -347,7 +359,20 @@ class Engine:
                 return Result("done")
             return self._failed(ctx, Terminal("InvalidSpec", _validation_message(err)), retry)
         ctx.observing = getattr(spec, "management_policy", "Manage") == "Observe"
+        retained = deleting and (
+            ctx.observing or getattr(spec, "deletion_policy", "Delete") == "Retain"
+        )
         try:
+            if not retained:  # what leaves AWS untouched needs no permission
+                try:
+                    self._permitted(ctx, spec)
+                except NotPermitted:
+                    if not (deleting and _made_nothing(resource.status)):
+                        raise
+                    # Refused from the start: it made nothing, and looks for nothing.
+                    return self._succeeded(
+                        ctx, Outcome(True, "Deleted", "nothing was made in AWS"), deleting
+                    )
             if deleting and getattr(spec, "deletion_policy", "Delete") == "Retain":
                 outcome = Outcome(True, "Retained", f"deletionPolicy Retain: {manager.retained}")
             elif deleting and ctx.observing:
@@ -359,6 +384,14 @@ class Engine:
         except Waiting as wait:
             outcome = Outcome(
                 False, wait.reason, wait.message, requeue_after=wait.delay or 5.0, watch=wait.wake
+            )
+        except NotPermitted as refused:
+            # Not an error of the pass: the namespace's policy says no, until it says yes.
+            outcome = Outcome(
+                False,
+                "NotPermitted",
+                refused.message,
+                requeue_after=TENANCY_RETRY_SECONDS,
             )
         except Exception as err:  # sorted, reported on status and retried or stopped
             if not isinstance(err, ReconcileError):
@@ -374,6 +407,19 @@ class Engine:
         if ctx.observing and not deleting:
             outcome = _observed(ctx, outcome)
         return self._succeeded(ctx, outcome, deleting)
+
+    def _permitted(self, ctx: Context[Any], spec: Any) -> None:
+        """The tenancy check, before any AWS call (see controller.tenancy)."""
+        if self._tenancy is None or self._tenancy.mode == "single":
+            return
+        resource = ctx.resource
+        app = None
+        app_ref = getattr(spec, "app", None)
+        if isinstance(app_ref, str):
+            app = ctx.known.app or self._kube.get("EcsApp", resource.namespace, app_ref)
+            if app is not None and ctx.known.app is None:
+                ctx.known = dataclasses.replace(ctx.known, app=app)  # read once a pass
+        self._tenancy.check(resource.kind, resource.namespace, resource.name, spec, app)
 
     def _succeeded(self, ctx: Context[Any], outcome: Outcome, deleting: bool) -> Result:
         resource = ctx.resource

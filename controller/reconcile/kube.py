@@ -10,7 +10,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from ..api import GROUP, VERSION
-from ..api.crd import KINDS, Kind
+from ..api.crd import KINDS, TENANT_POLICY, Kind
 
 _BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 PAGE_SIZE = 100
@@ -20,6 +20,29 @@ class KubeGateway:
     def __init__(self, api_client: Any) -> None:
         self._custom = client.CustomObjectsApi(api_client)
         self._extensions: Any = client.ApiextensionsV1Api(api_client)
+        self._core: Any = client.CoreV1Api(api_client)
+
+    def tenant_policies(self) -> builtins.list[dict[str, Any]]:
+        """Every TenantPolicy (cluster-scoped; a few, set by the platform admin)."""
+        try:
+            found = cast(
+                dict[str, Any],
+                self._custom.list_cluster_custom_object(GROUP, VERSION, TENANT_POLICY.plural),
+            )
+        except ApiException as err:
+            if err.status == 404:  # the CRD is not installed (or being uninstalled): none
+                return []
+            raise
+        return cast(builtins.list[dict[str, Any]], found.get("items", []))
+
+    def namespace_labels(self, name: str) -> dict[str, str] | None:
+        try:
+            found = self._core.read_namespace(name)
+        except ApiException as err:
+            if err.status == 404:
+                return None
+            raise
+        return dict(found.metadata.labels or {})
 
     def crd_deleting(self, kind: str) -> bool:
         """Whether the kind's CRD itself is being deleted (an uninstall). Listed by name:

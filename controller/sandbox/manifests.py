@@ -11,6 +11,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from ..api import GROUP, KINDS, VERSION, crd
+from ..api.crd import ALL_KINDS
 
 PLURALS = {kind.kind: kind.plural for kind in KINDS}
 
@@ -21,7 +22,7 @@ class ManifestError(ValueError):
 
 def install_crds(api: Any, timeout: float = 30.0) -> None:
     extensions: Any = client.ApiextensionsV1Api(api)  # dict bodies: typed loosely
-    for kind in KINDS:
+    for kind in ALL_KINDS:
         body = crd(kind)
         try:
             extensions.create_custom_resource_definition(body)
@@ -32,7 +33,7 @@ def install_crds(api: Any, timeout: float = 30.0) -> None:
             body["metadata"]["resourceVersion"] = current.metadata.resource_version
             extensions.replace_custom_resource_definition(body["metadata"]["name"], body)
     deadline = time.monotonic() + timeout
-    for kind in KINDS:
+    for kind in ALL_KINDS:
         while True:
             found = extensions.read_custom_resource_definition(kind.crd_name)
             conditions = {c.type: c.status for c in (found.status.conditions or [])}

@@ -29,6 +29,7 @@ class OperatorProcess:
         app_status_seconds: float = 1.0,
         verbose: bool = True,
         extra_args: Sequence[str] = (),
+        tenancy: str = "single",  # the sandbox is one person's; tests of tenancy set it
     ) -> None:
         self.kubeconfig = kubeconfig
         self.namespace = namespace  # None: every namespace
@@ -38,6 +39,7 @@ class OperatorProcess:
         self.app_status_seconds = app_status_seconds
         self.verbose = verbose
         self.extra_args = list(extra_args)
+        self.tenancy = tenancy
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -57,6 +59,8 @@ class OperatorProcess:
             str(self.app_status_seconds),
             "--health",
             f"127.0.0.1:{health_port}",
+            "--tenancy",
+            self.tenancy,
             *self.extra_args,
         ]
         if self.namespace:

@@ -9,7 +9,8 @@
 --                the spec cannot work as written; looked at again every resync period),
 --                an EcsService's rollout failed and ECS rolled back (Ready reason
 --                RolloutFailed), or it is blocked on something an administrator must fix
---                (Ready reason AccessDenied or ServiceLinkedRoleMissing; retried by itself).
+--                (Ready reason AccessDenied or ServiceLinkedRoleMissing; retried by itself),
+--                or its namespace's TenantPolicy refuses what it asks (NotPermitted).
 --   Progressing  anything else: no status yet, a spec change the operator has not
 --                reconciled yet, creating, rolling out, waiting on a dependency, or
 --                retrying a transient AWS error.
@@ -18,7 +19,7 @@
 
 local TERMINAL = "ReconcileTerminal"
 local ROLLOUT_FAILED = "RolloutFailed"
-local BLOCKED = { AccessDenied = true, ServiceLinkedRoleMissing = true }
+local BLOCKED = { AccessDenied = true, ServiceLinkedRoleMissing = true, NotPermitted = true }
 
 local function find(conditions, wanted)
   if type(conditions) ~= "table" then

@@ -20,6 +20,7 @@ def installed_base(kubectl: Kubectl) -> list[str]:
         "crd/ecsapps.kopilot.dev",
         "crd/ecsenvironments.kopilot.dev",
         "crd/ecsservices.kopilot.dev",
+        "crd/tenantpolicies.kopilot.dev",
         check=True,
     )
     return applied.stdout.splitlines()

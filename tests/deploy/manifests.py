@@ -12,6 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "base"
 IRSA = ROOT / "deploy" / "overlays" / "irsa"
+SINGLE_TENANT = ROOT / "deploy" / "overlays" / "single-tenant"
 ARGOCD = ROOT / "deploy" / "argocd"
 HEALTH_LUA = ARGOCD / "health.lua"
 POLICY = ROOT / "deploy" / "iam" / "kopilot-policy.json"

@@ -139,6 +139,20 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "AccessDenied: grant ecs:CreateService",
     ),
     (
+        "refused by the namespace's TenantPolicy: the admin or the spec must change",
+        obj(
+            status={
+                "observedGeneration": 1,
+                "conditions": [
+                    cond("Ready", "False", "NotPermitted", "spec.roleArn is not allowed"),
+                    cond("Synced", "True", "ReconcileSuccess", ""),
+                ],
+            }
+        ),
+        "Degraded",
+        "NotPermitted: spec.roleArn is not allowed",
+    ),
+    (
         "terminal error, then a new spec not reconciled yet",
         obj(
             generation=2,

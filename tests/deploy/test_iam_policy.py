@@ -162,12 +162,13 @@ def allowed(
     resource: str = "*",
     request_tags: Iterable[str] = (),
     resource_tags: Iterable[str] = (),
+    policy: dict[str, Any] | None = None,
     **context: str,
 ) -> bool:
     keys = {key.replace("__", ":"): value for key, value in context.items()}
     keys |= {f"aws:RequestTag/{tag}": "x" for tag in request_tags}
     keys |= {f"aws:ResourceTag/{tag}": "x" for tag in resource_tags}
-    for statement in _policy()["Statement"]:
+    for statement in (policy or _policy())["Statement"]:
         if statement["Effect"] != "Allow":
             continue
         if not any(fnmatchcase(action, a) for a in _listed(statement["Action"])):
@@ -289,4 +290,24 @@ def test_autoscaling_makes_only_its_own_alarms_and_service_linked_role() -> None
         "iam:CreateServiceLinkedRole",
         "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
         iam__AWSServiceName="ecs.amazonaws.com",
+    )
+
+
+def test_the_narrowed_statements_for_many_teams_keep_to_their_path() -> None:
+    """deploy/iam/README.md's statements for a shared operator: the teams' roles only."""
+    text = (ROOT / "deploy" / "iam" / "README.md").read_text()
+    block = text.split("<!-- narrowed-statements -->", 1)[1].split("```json", 1)[1]
+    statements = json.loads(block.split("```", 1)[0])
+    shipped = {s["Sid"] for s in _policy()["Statement"]}
+    assert {s["Sid"] for s in statements} <= shipped  # they replace shipped statements
+    narrowed = {"Version": "2012-10-17", "Statement": statements}
+    team = "arn:aws:iam::123456789012:role/kopilot-tenants/team-a/deployer"
+    admin = "arn:aws:iam::123456789012:role/admin"
+    assert allowed("sts:AssumeRole", team, policy=narrowed)
+    assert not allowed("sts:AssumeRole", admin, policy=narrowed)
+    tasks = {"iam__PassedToService": "ecs-tasks.amazonaws.com"}
+    assert allowed("iam:PassRole", team, policy=narrowed, **tasks)
+    assert not allowed("iam:PassRole", admin, policy=narrowed, **tasks)
+    assert not allowed(
+        "iam:PassRole", team, policy=narrowed, iam__PassedToService="ec2.amazonaws.com"
     )

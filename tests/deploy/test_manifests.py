@@ -21,6 +21,7 @@ from tests.deploy.manifests import (
     IRSA,
     ROOT,
     SERVICE_ACCOUNT,
+    SINGLE_TENANT,
     SYSTEM_NAMESPACE,
     kustomize,
     one,
@@ -44,7 +45,10 @@ def test_the_base_renders_the_crds_and_the_operator_in_its_namespace() -> None:
             "CustomResourceDefinition",
             "CustomResourceDefinition",
             "CustomResourceDefinition",
+            "CustomResourceDefinition",
             "ServiceAccount",
+            "ClusterRole",
+            "ClusterRole",
             "ClusterRole",
             "ClusterRoleBinding",
             "Deployment",
@@ -64,7 +68,7 @@ def test_the_base_renders_the_crds_and_the_operator_in_its_namespace() -> None:
     one(docs, "Namespace", SYSTEM_NAMESPACE)
     one(docs, "ServiceAccount", SERVICE_ACCOUNT)
     binding = one(docs, "ClusterRoleBinding")
-    assert binding["roleRef"]["name"] == one(docs, "ClusterRole")["metadata"]["name"]
+    assert binding["roleRef"]["name"] == one(docs, "ClusterRole", "kopilot")["metadata"]["name"]
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": SYSTEM_NAMESPACE}
     ]
@@ -90,6 +94,7 @@ def test_the_deployment_runs_one_hardened_operator_with_probes() -> None:
     assert "-n" not in args
     parsed = build_parser().parse_args(args)  # flags `kopilot run` really has
     assert (parsed.health, parsed.log_format) == ("0.0.0.0:8080", "json")
+    assert parsed.tenancy == "policies"  # a shared operator lends nobody its power
 
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"health": 8080}
@@ -125,6 +130,37 @@ def test_the_irsa_overlay_names_the_role_the_region_and_the_image() -> None:
     # Everything else is the base's.
     assert container["args"] == _container(one(base, "Deployment"))["args"]
     assert container["securityContext"] == _container(one(base, "Deployment"))["securityContext"]
+
+
+def test_the_single_tenant_overlay_changes_the_tenancy_only() -> None:
+    base, docs = kustomize(BASE), kustomize(SINGLE_TENANT)
+    assert [d["kind"] for d in docs] == [d["kind"] for d in base]
+    args = _container(one(docs, "Deployment"))["args"]
+    assert build_parser().parse_args(args).tenancy == "single"
+    base_args = _container(one(base, "Deployment"))["args"]
+    assert args[: args.index("--tenancy")] == base_args[: base_args.index("--tenancy")]
+
+
+def test_the_tenant_policy_is_in_no_role_a_namespace_admin_gets() -> None:
+    roles = {d["metadata"]["name"]: d for d in kustomize(BASE) if d["kind"] == "ClusterRole"}
+    aggregated = {
+        name: role
+        for name, role in roles.items()
+        if any(
+            k.startswith("rbac.authorization.k8s.io/aggregate-to-")
+            for k in role["metadata"]["labels"]
+        )
+    }
+    assert set(aggregated) == {"kopilot-edit", "kopilot-view"}
+    for role in aggregated.values():
+        resources = {r for rule in role["rules"] for r in rule["resources"]}
+        assert resources == {"ecsapps", "ecsenvironments", "ecsservices"}
+    assert (
+        "rbac.authorization.k8s.io/aggregate-to-edit" in roles["kopilot-edit"]["metadata"]["labels"]
+    )
+    assert (
+        "rbac.authorization.k8s.io/aggregate-to-view" in roles["kopilot-view"]["metadata"]["labels"]
+    )
 
 
 @pytest.mark.controlplane

@@ -1,5 +1,7 @@
 """The operator with the identity deploy/base gives it (the kopilot ServiceAccount's token)
-reconciles the kudos sample; the same identity is refused what it does not need."""
+reconciles the kudos sample under a TenantPolicy, as deployed; the same identity is refused
+what it does not need; a tenant with the namespace `edit` role manages kopilot objects and
+cannot touch the policies."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ KUDOS_OBJECTS = [
 ]
 CLUSTER_SCOPED = {
     "customresourcedefinitions",
+    "tenantpolicies",
     "namespaces",
     "clusterroles",
     "clusterkopfpeerings",
@@ -57,11 +60,25 @@ def test_the_operator_reconciles_the_kudos_sample_with_its_service_account(
     who = kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}", kubeconfig=token)
     assert who.stdout == IDENTITY
     kubectl("apply", "-n", namespace, "-f", str(KUDOS), check=True)
+    # As deployed: tenancy by policies, the sample's namespace allowed what the sample asks.
+    tenant = {
+        "apiVersion": "kopilot.dev/v1alpha1",
+        "kind": "TenantPolicy",
+        "metadata": {"name": f"kudos-{namespace}"},
+        "spec": {
+            "namespaces": [namespace],
+            "operatorCredentials": True,
+            "passRoles": ["arn:aws:iam::123456789012:role/kudos-*"],
+            "appPrefixes": ["kudos"],
+        },
+    }
+    kube.custom.create_cluster_custom_object("kopilot.dev", "v1alpha1", "tenantpolicies", tenant)
     operator = OperatorProcess(
         kubeconfig=token,
         namespace=namespace,
         aws_env=aws.env(),
         log_path=tmp_path / "operator.log",
+        tenancy="policies",
     )
     try:
         operator.start()
@@ -71,6 +88,9 @@ def test_the_operator_reconciles_the_kudos_sample_with_its_service_account(
         }
     finally:
         operator.stop()
+        kube.custom.delete_cluster_custom_object(
+            "kopilot.dev", "v1alpha1", "tenantpolicies", tenant["metadata"]["name"]
+        )
     log = operator.log()
     refused = [line for line in log.splitlines() if REFUSED.search(line)]
     assert refused == [], "\n".join(refused)
@@ -116,8 +136,10 @@ ALLOWED = [
     ("create", "events", ""),
     ("list", "customresourcedefinitions.apiextensions.k8s.io", ""),
     ("watch", "customresourcedefinitions.apiextensions.k8s.io", ""),
+    ("get", "namespaces", ""),
     ("list", "namespaces", ""),
     ("watch", "namespaces", ""),
+    ("list", "tenantpolicies.kopilot.dev", ""),
 ]
 DENIED = [
     # Its own kinds: it never creates, replaces or deletes them, nor writes status by update.
@@ -156,8 +178,11 @@ DENIED = [
     ("create", "customresourcedefinitions.apiextensions.k8s.io", ""),
     ("patch", "customresourcedefinitions.apiextensions.k8s.io", ""),
     ("delete", "customresourcedefinitions.apiextensions.k8s.io", ""),
-    ("get", "namespaces", ""),
     ("create", "namespaces", ""),
+    # The platform admin's policies: read, never written.
+    ("create", "tenantpolicies.kopilot.dev", ""),
+    ("patch", "tenantpolicies.kopilot.dev", ""),
+    ("delete", "tenantpolicies.kopilot.dev", ""),
     ("delete", "namespaces", ""),
     ("impersonate", "users", ""),
     ("*", "*.*", ""),
@@ -220,3 +245,54 @@ def test_the_service_account_has_exactly_what_the_operator_needs(
     refused = kubectl("get", "secrets", "-n", namespace, kubeconfig=token)
     assert refused.returncode != 0
     assert f'"{IDENTITY}" cannot list resource "secrets"' in refused.stderr
+
+
+def test_a_tenant_with_the_edit_role_manages_kopilot_objects_but_not_policies(
+    installed_base: list[str], namespace: str, kube: Kube, kubectl: Kubectl
+) -> None:
+    """The `edit` role a namespace admin hands out gains kopilot's kinds through the
+    aggregation label on kopilot-edit. The local control plane runs no controller manager
+    (which does the aggregating), so the tenant is bound to kopilot-edit itself: the rules
+    `edit` would gain."""
+    user = f"tenant-{namespace}"
+    kube.rbac.create_namespaced_role_binding(
+        namespace,
+        client.V1RoleBinding(
+            metadata=client.V1ObjectMeta(name="tenant-edit"),
+            role_ref=client.V1RoleRef(
+                api_group="rbac.authorization.k8s.io", kind="ClusterRole", name="kopilot-edit"
+            ),
+            subjects=[
+                client.RbacV1Subject(kind="User", name=user, api_group="rbac.authorization.k8s.io")
+            ],
+        ),
+    )
+    role = kube.rbac.read_cluster_role("kopilot-edit")
+    assert role.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] == "true"
+
+    def can(*args: str) -> str:
+        return kubectl("auth", "can-i", f"--as={user}", *args).stdout.strip()
+
+    for verb in ("create", "patch", "delete"):
+        assert can(verb, "ecsservices.kopilot.dev", "-n", namespace) == "yes", verb
+        assert can(verb, "ecsenvironments.kopilot.dev", "-n", namespace) == "yes", verb
+        assert can(verb, "ecsservices.kopilot.dev", "-n", "default") == "no", verb
+        assert can(verb, "tenantpolicies.kopilot.dev") == "no", verb
+    assert can("patch", "ecsservices.kopilot.dev", "--subresource=status", "-n", namespace) == "no"
+    # And the API server refuses the tenant a policy of their own.
+    refused = kubectl(
+        "create",
+        f"--as={user}",
+        "-f",
+        "-",
+        stdin=json.dumps(
+            {
+                "apiVersion": "kopilot.dev/v1alpha1",
+                "kind": "TenantPolicy",
+                "metadata": {"name": f"mine-{namespace}"},
+                "spec": {"namespaces": [namespace], "adopt": True},
+            }
+        ),
+    )
+    assert refused.returncode != 0
+    assert 'cannot create resource "tenantpolicies"' in refused.stderr

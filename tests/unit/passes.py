@@ -25,6 +25,7 @@ from controller.reconcile.engine import Engine, Known, Resource, Result
 from controller.reconcile.environment import EnvironmentManager
 from controller.reconcile.kube import KubeGateway
 from controller.reconcile.service import ServiceManager
+from controller.tenancy import Tenancy
 
 Body = dict[str, Any]
 
@@ -345,7 +346,7 @@ class Events:
 class World:
     """Objects in a fake Kubernetes, stubbed AWS, and the real engine with its managers."""
 
-    def __init__(self, *objects: Body) -> None:
+    def __init__(self, *objects: Body, tenancy: Tenancy | None = None) -> None:
         self.kube = FakeKube(*objects)
         self.aws = FakeAws()
         self.events = Events([])
@@ -355,6 +356,7 @@ class World:
             self.kube,
             self.aws,
             self.events,
+            tenancy=tenancy,
         )
 
     def reconcile(

@@ -21,6 +21,7 @@ import pytest
 from controller.naming import Names, to_aws_tags
 from controller.reconcile.engine import SYNCED_ERROR, SYNCED_OK, SYNCED_TERMINAL, Known, Result
 from controller.reconcile.service import ROLLOUT_POLL_SECONDS
+from controller.tenancy import Tenancy
 from tests.unit.passes import (
     ACCOUNT,
     CLOUD_MAP_NAMESPACE,
@@ -753,6 +754,37 @@ def new_service_before_routing(world: World) -> None:
         {"taskDefinition": {"taskDefinitionArn": TD1, "family": "kudos-test-api"}},
     )
     world.aws.answer("servicediscovery", "create_service", {"Service": DISCOVERY})
+
+
+def _tenancy(**spec: Any) -> Tenancy:
+    policy = {"metadata": {"name": "team-kudos"}, "spec": {"namespaces": ["demo"], **spec}}
+    return Tenancy("policies", lambda: [policy])
+
+
+def test_NotPermitted() -> None:
+    """The namespace's TenantPolicy does not allow the role: refused before any AWS call,
+    looked at again soon (a policy may be widened), and deleted without an AWS call since
+    it made nothing."""
+    env = environment(roleArn=f"arn:aws:iam::{ACCOUNT}:role/someone-elses")
+    world = World(app(), env, tenancy=_tenancy(assumeRoles=["*:role/kudos-*"]))
+    message = waiting(world, env, world.reconcile(env), "NotPermitted")
+    assert "spec.roleArn" in message
+    assert "TenantPolicy team-kudos" in message
+    assert world.aws.calls == []
+    assert world.delete(world.stored(env)).outcome == "done"
+    assert world.aws.calls == []
+
+
+def test_NotPermitted_deletion_of_what_was_made_waits_for_the_policy() -> None:
+    env = environment(
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/kudos-deployer",
+        status={"clusterArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/kudos-test"},
+    )
+    world = World(app(), env, tenancy=_tenancy(assumeRoles=["*:role/other-*"]))
+    result = world.delete(env)
+    assert result.outcome == "requeue"
+    assert world.ready(env)["reason"] == "NotPermitted"
+    assert world.aws.calls == []
 
 
 def test_the_readme_table_and_these_tests_agree() -> None:
