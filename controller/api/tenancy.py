@@ -79,6 +79,19 @@ class TenantPolicySpec(Model):
         default_factory=list,
         description="Security group ids spec.network may name for tasks; empty: any.",
     )
+    certificates: list[Pattern] = Field(
+        default_factory=list,
+        description="ACM certificate ARNs the load balancers may serve and ACM Private CA "
+        "ARNs Service Connect TLS may issue from; empty: any.",
+    )
+    kms_keys: list[Pattern] = Field(
+        default_factory=list,
+        description="KMS keys (ARNs or aliases) Service Connect TLS may use; empty: any.",
+    )
+    log_buckets: list[Pattern] = Field(
+        default_factory=list,
+        description="S3 buckets the load balancers may write access logs to; empty: any.",
+    )
     adopt: bool = Field(
         False,
         description="Whether spec.adopt: true may take over resources kopilot did not create "

@@ -36,8 +36,26 @@ def environment_asks(spec: EcsEnvironmentSpec, name: str, app: str | None) -> As
         ("the cluster", spec.cluster.name or derived["the cluster"]),
         ("the namespace", spec.service_discovery.namespace or derived["the namespace"]),
     ]
+    balancers = [
+        (kind, balancer)
+        for kind, balancer in (
+            ("public", spec.http.public if spec.http else None),
+            ("private", spec.http.private if spec.http else None),
+        )
+        if balancer is not None
+    ]
     return Asks(
         region=spec.region,
+        certificates=tuple(
+            (f"spec.http.{kind}.certificates", arn)
+            for kind, balancer in balancers
+            for arn in balancer.certificates
+        ),
+        log_buckets=tuple(
+            (f"spec.http.{kind}.accessLogs.bucket", balancer.access_logs.bucket)
+            for kind, balancer in balancers
+            if balancer.access_logs is not None
+        ),
         assume=("spec.roleArn", spec.role_arn or ""),
         pass_roles=_roles(("spec.executionRoleArn", spec.execution_role_arn)),
         app_name=app,
@@ -61,17 +79,16 @@ def service_asks(spec: EcsServiceSpec, name: str, app: str | None) -> Asks:
         names.append(("spec.ecsServiceName", spec.ecs_service_name))
     if connect is not None and connect.namespace:
         names.append(("spec.network.connect.namespace", connect.namespace))
-    tls: list[tuple[str, str | None]] = []
-    if connect is not None and connect.tls is not None:
-        tls.append(("spec.network.connect.tls.roleArn", connect.tls.role_arn))
-    for index, port in enumerate(getattr(spec, "ports", None) or []):
-        if getattr(port, "tls", None) is not None:
-            tls.append((f"spec.ports[{index}].tls.roleArn", port.tls.role_arn))
+    settings = [("spec.network.connect.tls", connect.tls if connect is not None else None)]
+    settings += [(f"spec.ports[{i}].tls", port.tls) for i, port in enumerate(spec.ports or [])]
+    tls = [(where, found) for where, found in settings if found is not None]
     return Asks(
+        certificates=tuple((f"{where}.privateCaArn", t.private_ca_arn) for where, t in tls),
+        kms_keys=tuple((f"{where}.kmsKey", t.kms_key) for where, t in tls if t.kms_key),
         pass_roles=_roles(
             ("spec.taskRoleArn", spec.task_role_arn),
             ("spec.executionRoleArn", spec.execution_role_arn),
-            *tls,
+            *((f"{where}.roleArn", t.role_arn) for where, t in tls),
         ),
         app_name=app,
         names=tuple(names),

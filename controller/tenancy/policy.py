@@ -45,13 +45,23 @@ class Asks:
     names: tuple[Field, ...] = ()  # AWS names given explicitly
     vpcs: tuple[Field, ...] = ()
     security_groups: tuple[Field, ...] = ()
+    certificates: tuple[Field, ...] = ()  # ACM certificates and Private CAs
+    kms_keys: tuple[Field, ...] = ()
+    log_buckets: tuple[Field, ...] = ()
     adopt: bool = False
     adopt_names: tuple[Field, ...] = field(default_factory=tuple)  # what adopt would take
     # Of those, the ones kopilot derives from the (checked) app name, e.g. {app}-{env}.
     derived: frozenset[str] = frozenset()
 
 
-_SNAKE = {"vpcs": "vpcs", "securityGroups": "security_groups"}
+# The lists of "empty: any" ids, by their spec name.
+_SNAKE = {
+    "vpcs": "vpcs",
+    "securityGroups": "security_groups",
+    "certificates": "certificates",
+    "kmsKeys": "kms_keys",
+    "logBuckets": "log_buckets",
+}
 
 
 def _matches(value: str, patterns: Sequence[str]) -> bool:
@@ -118,7 +128,13 @@ def refusal(
             for p in selected
         ):
             return refused(where, name, "names must start with an app prefix or match awsNames")
-    for what, asked in (("vpcs", asks.vpcs), ("securityGroups", asks.security_groups)):
+    for what, asked in (
+        ("vpcs", asks.vpcs),
+        ("securityGroups", asks.security_groups),
+        ("certificates", asks.certificates),
+        ("kmsKeys", asks.kms_keys),
+        ("logBuckets", asks.log_buckets),
+    ):
         for where, value in asked:
             lists = [getattr(p.spec, _SNAKE[what]) for p in selected]
             if not any(not allowed or _matches(value, allowed) for allowed in lists):

@@ -116,6 +116,36 @@ def test_network_ids_within_the_lists() -> None:
     assert refusal([narrowed], "team-a", None, env_asks(network=network)) is None
 
 
+def test_certificates_keys_and_log_buckets_within_the_lists() -> None:
+    narrowed = policy(
+        certificates=[
+            "arn:aws:acm:*:111111111111:certificate/a-*",
+            "arn:aws:acm-pca:*:*:certificate-authority/a-*",
+        ],
+        kmsKeys=["alias/team-a-*"],
+        logBuckets=["team-a-logs"],
+    )
+    theirs = "arn:aws:acm:eu-west-1:111111111111:certificate/b-1"
+    found = refusal(
+        [narrowed], "team-a", None, env_asks(http={"public": {"certificates": [theirs]}})
+    )
+    assert found is not None
+    assert "spec.http.public.certificates" in found
+    logs = {"private": {"accessLogs": {"bucket": "team-b-logs"}}}
+    found = refusal([narrowed], "team-a", None, env_asks(http=logs))
+    assert found is not None
+    assert "spec.http.private.accessLogs.bucket 'team-b-logs'" in found
+    ca = "arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/b-ca"
+    tls = {"connect": {"tls": {"privateCaArn": ca, "kmsKey": "alias/team-b-key"}}}
+    found = refusal([narrowed], "team-a", None, svc_asks(port=8080, network=tls))
+    assert found is not None
+    assert "spec.network.connect.tls.privateCaArn" in found
+    tls["connect"]["tls"]["privateCaArn"] = ca.replace("b-ca", "a-ca")
+    found = refusal([narrowed], "team-a", None, svc_asks(port=8080, network=tls))
+    assert found is not None
+    assert "spec.network.connect.tls.kmsKey 'alias/team-b-key'" in found
+
+
 def test_adoption_needs_the_policy_and_a_name_it_allows() -> None:
     asks = env_asks(adopt=True, cluster={"name": "a-shop-test"})
     found = refusal([policy()], "team-a", None, asks)
