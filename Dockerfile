@@ -30,6 +30,6 @@ RUN pip install --no-cache-dir /wheels/*.whl \
        --shell /usr/sbin/nologin kopilot
 # Numeric, so `runAsNonRoot` can verify it without reading /etc/passwd.
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 9090
 ENTRYPOINT ["kopilot"]
-CMD ["run", "--health", "0.0.0.0:8080", "--log-format", "json", "--tenancy", "policies"]
+CMD ["run", "--health", "0.0.0.0:8080", "--log-format", "json", "--tenancy", "policies", "--leader-elect", "--metrics", "0.0.0.0:9090"]

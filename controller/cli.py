@@ -47,12 +47,15 @@ def _cmd_crds(args: argparse.Namespace) -> int:
         print("---\n".join(crd_yaml(kind) for kind in ALL_KINDS), end="")
         return 0
     root = Path(args.dir)
-    (root / "crds").mkdir(parents=True, exist_ok=True)
-    (root / "docs").mkdir(parents=True, exist_ok=True)
+    # The Helm chart carries the same files: Helm installs CRDs only from its own crds/.
+    crd_dirs = (root / "crds", root / "deploy" / "helm" / "kopilot" / "crds")
+    for folder in (*crd_dirs, root / "docs"):
+        folder.mkdir(parents=True, exist_ok=True)
     for kind in ALL_KINDS:
-        path = root / "crds" / crd_filename(kind)
-        path.write_text(crd_yaml(kind))
-        print(f"wrote {path}")
+        for folder in crd_dirs:
+            path = folder / crd_filename(kind)
+            path.write_text(crd_yaml(kind))
+            print(f"wrote {path}")
     (root / "crds" / "Kustomization").write_text(kustomization_yaml())
     (root / "docs" / "api.md").write_text(api_markdown())
     print(f"wrote {root / 'docs' / 'api.md'}")
@@ -120,7 +123,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             log_format=args.log_format,
             verbose=args.verbose,
             health=args.health,
+            metrics=args.metrics,
             tenancy=args.tenancy,
+            selector=args.selector,
+            leader_elect=args.leader_elect,
+            lease_namespace=args.lease_namespace,
         )
     )
     return 0
@@ -188,6 +195,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _host_port(text: str) -> str:
+    from .metrics import address
+
+    try:
+        address(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    return text
+
+
 def _cmd_controlplane_build(_: argparse.Namespace) -> int:
     from .sandbox.controlplane import ControlPlaneBinariesError, ensure_binaries
 
@@ -217,6 +234,16 @@ def _cmd_controlplane_up(_: argparse.Namespace) -> int:
         return 2
     print("control plane stopped")
     return 0
+
+
+def _selector(text: str) -> str:
+    from .selection import SelectorError, parse
+
+    try:
+        parse(text)
+    except SelectorError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,6 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a liveness endpoint at http://HOST:PORT/healthz (e.g. 0.0.0.0:8080)",
     )
     runner.add_argument(
+        "--metrics",
+        type=_host_port,
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 0.0.0.0:9090; "
+        "docs/metrics.md); default: off",
+    )
+    runner.add_argument(
         "--tenancy",
         choices=("policies", "single"),  # controller.tenancy.MODES
         default="policies",
@@ -287,6 +321,24 @@ def build_parser() -> argparse.ArgumentParser:
         "its namespace allows (roles to assume and pass, Regions, app names, adoption); "
         "without one, nothing. single: one trusted team, no TenantPolicy needed "
         "(docs/multi-team.md)",
+    )
+    runner.add_argument(
+        "--selector",
+        type=_selector,
+        metavar="LABELS",
+        help="serve only objects with these labels (team=a,tier!=batch,shard,!legacy): one "
+        "shard of several; label an app's environments and services alike",
+    )
+    runner.add_argument(
+        "--leader-elect",
+        action="store_true",
+        help="run as one of several replicas: act only while holding a coordination.k8s.io "
+        "Lease (lease 15 s, renew 10 s, retry 2 s); one Lease per --selector",
+    )
+    runner.add_argument(
+        "--lease-namespace",
+        metavar="NS",
+        help="namespace of the Lease (default: the pod's, else kopilot-system)",
     )
     runner.set_defaults(func=_cmd_run)
 

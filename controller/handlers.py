@@ -46,12 +46,16 @@ def register(
     timing: Timing,
     waits: Waits,
     resync_services: ChildResync | None = None,
+    labels: dict[str, Any] | None = None,
 ) -> None:
+    """`labels`: kopf's label filters (controller.selection), for a shard of objects."""
     for kind in KINDS:
         if kind.kind in engine.kinds:
             policy = POLICIES[kind.kind]
             children = resync_services if policy.has_services else None
-            _register_kind(registry, engine, timing, waits, kind.kind, kind.plural, children)
+            _register_kind(
+                registry, engine, timing, waits, kind.kind, kind.plural, children, labels or {}
+            )
 
 
 def _register_kind(
@@ -62,8 +66,10 @@ def _register_kind(
     kind: str,
     plural: str,
     resync_children: ChildResync | None,
+    labels: dict[str, Any],
 ) -> None:
     resource = (GROUP, VERSION, plural)
+    only: dict[str, Any] = {"labels": labels} if labels else {}
     policy: KindPolicy = POLICIES[kind]
     interval = policy.interval(timing)
 
@@ -77,12 +83,12 @@ def _register_kind(
         _raise_for(result)
         return result
 
-    @kopf.on.create(*resource, registry=registry, id="reconcile")
-    @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec")
+    @kopf.on.create(*resource, registry=registry, id="reconcile", **only)
+    @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec", **only)
     async def on_change(body: kopf.Body, retry: int, **_: Any) -> None:
         await reconcile(body, retry)
 
-    @kopf.on.resume(*resource, registry=registry, id="resume")
+    @kopf.on.resume(*resource, registry=registry, id="resume", **only)
     async def on_resume(body: kopf.Body, meta: kopf.Meta, retry: int, **_: Any) -> None:
         """At the operator's start. A settled service waits for its environment's resume,
         which describes all of them in batches; everything else is reconciled now."""
@@ -99,11 +105,16 @@ def _register_kind(
 
     if policy.timer is None:
         # No timer: services are resynced by their environment, in batched reads.
-        _register_deletion(registry, engine, kind, resource)
+        _register_deletion(registry, engine, kind, resource, only)
         return
 
     @kopf.timer(
-        *resource, registry=registry, id="resync", interval=interval, initial_delay=interval
+        *resource,
+        registry=registry,
+        id="resync",
+        interval=interval,
+        initial_delay=interval,
+        **only,
     )
     async def resync(body: kopf.Body, meta: kopf.Meta, **_: Any) -> None:
         await asyncio.sleep(random.uniform(0, timing.resync_jitter * interval))
@@ -115,13 +126,17 @@ def _register_kind(
         if resync_children is not None:
             await asyncio.to_thread(resync_children, meta["namespace"], meta["name"], result.reads)
 
-    _register_deletion(registry, engine, kind, resource)
+    _register_deletion(registry, engine, kind, resource, only)
 
 
 def _register_deletion(
-    registry: kopf.OperatorRegistry, engine: Engine, kind: str, resource: tuple[str, str, str]
+    registry: kopf.OperatorRegistry,
+    engine: Engine,
+    kind: str,
+    resource: tuple[str, str, str],
+    only: dict[str, Any],
 ) -> None:
-    @kopf.on.delete(*resource, registry=registry, id="delete")
+    @kopf.on.delete(*resource, registry=registry, id="delete", **only)
     async def on_delete(body: kopf.Body, retry: int, **_: Any) -> None:
         _raise_for(await asyncio.to_thread(engine.delete, kind, body, retry))
 

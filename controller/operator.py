@@ -5,15 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import kopf
 
-from . import memory
+from . import memory, metrics, selection
 from .aws.clients import ClientFactory
 from .handlers import configure_settings, post_event, register
+from .leadership import (
+    LeaderElector,
+    LeaseConfig,
+    default_identity,
+    lease_name,
+    pod_namespace,
+    standby_health,
+)
 from .reconcile.app import AppManager
 from .reconcile.convergence import Timing, Waits
 from .reconcile.engine import Engine
@@ -34,7 +43,11 @@ class OperatorConfig:
     log_format: str = "text"
     verbose: bool = False
     health: str | None = None  # host:port for /healthz
+    metrics: str | None = None  # host:port for /metrics (controller.metrics); None: off
     tenancy: Mode = "policies"  # see controller.tenancy
+    selector: str | None = None  # this shard's label selector (controller.selection)
+    leader_elect: bool = False  # hold a Lease before acting (controller.leadership)
+    lease_namespace: str | None = None  # default: the pod's namespace
 
 
 def kubernetes_api_client(kubeconfig: str | None) -> Any:
@@ -73,7 +86,9 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
             clients,
             busy=lambda uid: wakeups.converging(object_key(uid)),
             listings=CloudMapListings(),
+            selector=config.selector,
         ),
+        labels=selection.kopf_labels(config.selector),
     )
 
     @kopf.on.startup(registry=registry)
@@ -109,10 +124,49 @@ def run(config: OperatorConfig) -> None:
         log_format=kopf.LogFormat.JSON if config.log_format == "json" else kopf.LogFormat.PLAIN,
     )
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    kopf.run(
-        registry=build_registry(config),
-        standalone=True,
-        clusterwide=not config.namespaces,
-        namespaces=list(config.namespaces),
-        liveness_endpoint=f"http://{config.health}/healthz" if config.health else None,
+    if config.metrics:
+        metrics.serve(config.metrics)  # first: a standby replica is scraped too
+    elector = _lead(config) if config.leader_elect else None
+    stop_renewing = threading.Event()
+    if elector is not None:
+        # Lost (not renewed within the deadline, or taken): stop at once, before another
+        # replica may start; in-flight calls are safe to repeat (every create is idempotent).
+        threading.Thread(
+            target=elector.keep_renewing,
+            args=(stop_renewing, lambda: os._exit(LOST_LEASE_EXIT)),
+            name="lease",
+            daemon=True,
+        ).start()
+    try:
+        kopf.run(
+            registry=build_registry(config),
+            standalone=True,
+            clusterwide=not config.namespaces,
+            namespaces=list(config.namespaces),
+            liveness_endpoint=f"http://{config.health}/healthz" if config.health else None,
+        )
+    finally:
+        stop_renewing.set()
+        if elector is not None:
+            elector.release()  # SIGTERM: the standby takes over within its retry period
+
+
+LOST_LEASE_EXIT = 3
+
+
+def _lead(config: OperatorConfig) -> LeaderElector | None:
+    """Wait, as a standby, until this replica holds the Lease. The standby answers its
+    liveness probe meanwhile (kopf's endpoint starts only with kopf)."""
+    elector = LeaderElector(
+        kubernetes_api_client(config.kubeconfig),
+        LeaseConfig(
+            namespace=config.lease_namespace or pod_namespace(),
+            name=lease_name(config.selector),
+            identity=default_identity(),
+        ),
     )
+    metrics.set_leader(False, elector.config.name)
+    with standby_health(config.health):
+        elector.wait_until_leader(threading.Event())
+    metrics.set_leader(True, elector.config.name)
+    return elector

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import metrics
+
 # Which object the current reconcile pass works for (set by the engine, per thread).
 current_caller: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "kopilot_caller", default=None
@@ -143,8 +145,10 @@ class Pacer:
             # A caller without a name (an environment's batched reads) takes a fresh slot.
             wait = lane.reserve(caller, now) - now
             if wait > WAIT_IN_PLACE:
+                metrics.waited(wait, deferred=True)
                 raise Throttled(operation, wait)
         if wait > 0:
+            metrics.waited(wait)
             self._sleep(wait)
         return self._clock()
 
@@ -224,4 +228,5 @@ class Pacer:
         retried = (parsed.get("ResponseMetadata") or {}).get("RetryAttempts", 0) > 0
         wait = self.after(key, caller, started, throttled=code in THROTTLE_CODES or retried)
         if code in THROTTLE_CODES and caller is not None:
+            metrics.waited(max(wait, 0.5), deferred=True)
             raise Throttled(model.name, max(wait, 0.5))

@@ -15,7 +15,8 @@ import boto3
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials, create_assume_role_refresher
 
-from ..pacing import Pacer
+from .. import metrics
+from ..pacing import THROTTLE_CODES, Pacer
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
@@ -44,6 +45,7 @@ class ClientFactory:
                 session = self._session_for(region, role_arn) if role_arn else self._session
                 found = session.client(service, region_name=region, config=_CONFIG)
                 self.pacer.install(found)
+                metrics.instrument(found, THROTTLE_CODES)  # every attempt, by error code
                 self._clients[key] = found
             return found
 
@@ -53,6 +55,7 @@ class ClientFactory:
         session = self._role_sessions.get(key)
         if session is None:
             sts = self._session.client("sts", region_name=region, config=_CONFIG)
+            metrics.instrument(sts, THROTTLE_CODES)
             refresher = create_assume_role_refresher(
                 sts, {"RoleArn": role_arn, "RoleSessionName": "kopilot"}
             )

@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import pydantic
 
+from .. import metrics
 from ..aws.clients import ClientFactory
 from ..naming import MAX_TAGS, Names, Owner, resource_tags
 from ..pacing import acting_for
@@ -289,6 +290,7 @@ class Engine:
         with self._locks_guard:
             self._locks.pop(uid, None)
             self._ready.pop(uid, None)
+        metrics.forget(uid)
 
     # -- entry points -------------------------------------------------------------------
 
@@ -342,8 +344,10 @@ class Engine:
         ctx: Context[Any] = Context(
             resource, self._kube, self._clients, self._events, manager.status_model, known
         )
-        with acting_for(resource.uid):  # AWS pacing gives each object its slot
+        # AWS pacing gives each object its slot; the pass is counted and timed (metrics).
+        with acting_for(resource.uid), metrics.measured(resource.kind, resource.uid) as measured:
             result = self._outcome_of(ctx, manager, retry, deleting)
+            measured.done(result.outcome, resource.status)
         result.status, result.reads = resource.status, ctx.reads
         return result
 
@@ -469,6 +473,7 @@ class Engine:
         resource = ctx.resource
         self._ready.pop(resource.uid, None)
         terminal = isinstance(error, Terminal)
+        metrics.reconcile_error(resource.kind, error.reason, terminal)
         previous_ready = find(resource.status.get("conditions"), READY)
         updates = [
             Cond(SYNCED, False, SYNCED_TERMINAL if terminal else SYNCED_ERROR, error.message)

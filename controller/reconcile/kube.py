@@ -67,7 +67,7 @@ class KubeGateway:
         return [item for page in self.pages(kind, namespace) for item in page]
 
     def pages(
-        self, kind: str, namespace: str, limit: int = PAGE_SIZE
+        self, kind: str, namespace: str, limit: int = PAGE_SIZE, label_selector: str | None = None
     ) -> Iterator[builtins.list[dict[str, Any]]]:
         """The objects of a kind, a page at a time (a resync of a thousand services then
         holds a hundred at once, not all of them). managedFields are dropped: the operator
@@ -77,7 +77,13 @@ class KubeGateway:
             found = cast(
                 dict[str, Any],
                 self._custom.list_namespaced_custom_object(
-                    GROUP, VERSION, namespace, _BY_KIND[kind].plural, limit=limit, _continue=token
+                    GROUP,
+                    VERSION,
+                    namespace,
+                    _BY_KIND[kind].plural,
+                    limit=limit,
+                    _continue=token,
+                    label_selector=label_selector or "",
                 ),
             )
             items = cast(builtins.list[dict[str, Any]], found.get("items", []))

@@ -67,9 +67,11 @@ def resync_environment_services(
     reads: Known | None = None,
     busy: Callable[[str], bool] = lambda uid: False,
     listings: CloudMapListings | None = None,
+    selector: str | None = None,
 ) -> int:
     """Reconcile every EcsService of this environment; returns how many were visited.
-    Services that are `busy` (their own handler is converging them) are left out."""
+    Services that are `busy` (their own handler is converging them) are left out, and so are
+    those `selector` (this shard's labels) does not select."""
     env = kube.get("EcsEnvironment", namespace, env_name)  # fresh: its reconcile just ran
     if env is None:
         return 0
@@ -84,7 +86,7 @@ def resync_environment_services(
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages
     scaled: list[str] = []  # the batch's autoscaled services' ResourceIds
-    for page in kube.pages("EcsService", namespace):
+    for page in kube.pages("EcsService", namespace, label_selector=selector):
         for item in page:
             if (item.get("spec") or {}).get("environment") != env_name:
                 continue

@@ -51,7 +51,11 @@ def test_the_base_renders_the_crds_and_the_operator_in_its_namespace() -> None:
             "ClusterRole",
             "ClusterRole",
             "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
             "Deployment",
+            "PodDisruptionBudget",
+            "Service",
         ]
     )
     # The CRDs are crds/ as generated, not copies that could drift.
@@ -74,11 +78,29 @@ def test_the_base_renders_the_crds_and_the_operator_in_its_namespace() -> None:
     ]
 
 
-def test_the_deployment_runs_one_hardened_operator_with_probes() -> None:
-    deployment = one(kustomize(BASE), "Deployment")
+def test_the_deployment_runs_two_hardened_replicas_with_leader_election_and_probes() -> None:
+    docs = kustomize(BASE)
+    deployment = one(docs, "Deployment")
     spec = deployment["spec"]
-    assert spec["replicas"] == 1
-    assert spec["strategy"] == {"type": "Recreate"}
+    assert spec["replicas"] == 2
+    # The new pod starts (as a standby) before the old one goes.
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+    }
+    budget = one(docs, "PodDisruptionBudget")
+    assert budget["spec"]["minAvailable"] == 1
+    assert budget["spec"]["selector"] == spec["selector"]
+    leases = one(docs, "Role", "kopilot-leader-election")
+    assert leases["rules"] == [
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "create", "update"],
+        }
+    ]
+    binding = one(docs, "RoleBinding", "kopilot-leader-election")
+    assert binding["subjects"][0]["name"] == SERVICE_ACCOUNT
     pod = spec["template"]["spec"]
     assert pod["serviceAccountName"] == SERVICE_ACCOUNT
     assert pod["securityContext"]["runAsNonRoot"] is True
@@ -95,9 +117,11 @@ def test_the_deployment_runs_one_hardened_operator_with_probes() -> None:
     parsed = build_parser().parse_args(args)  # flags `kopilot run` really has
     assert (parsed.health, parsed.log_format) == ("0.0.0.0:8080", "json")
     assert parsed.tenancy == "policies"  # a shared operator lends nobody its power
+    assert parsed.leader_elect is True
+    assert parsed.metrics == "0.0.0.0:9090"
 
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    assert ports == {"health": 8080}
+    assert ports == {"health": 8080, "metrics": 9090}
     for probe in ("livenessProbe", "readinessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "health"}, probe
 
@@ -115,6 +139,31 @@ def test_the_deployment_runs_one_hardened_operator_with_probes() -> None:
     assert list(mounts) == ["/tmp"]
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert "emptyDir" in volumes[mounts["/tmp"]]
+
+
+def test_the_metrics_service_reaches_every_replicas_metrics_port() -> None:
+    docs = kustomize(BASE)
+    service = one(docs, "Service", "kopilot-metrics")
+    deployment = one(docs, "Deployment")
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+    ports = {p["name"] for p in _container(deployment)["ports"]}
+    assert "metrics" in ports
+    # The docs' ServiceMonitor selects this Service by its labels and scrapes that port.
+    text = (ROOT / "docs" / "metrics.md").read_text()
+    block = re.search(r"```yaml\n(apiVersion: monitoring\.coreos\.com/v1\n.*?)```", text, re.S)
+    assert block, "docs/metrics.md shows a ServiceMonitor"
+    monitor = yaml.safe_load(block.group(1))
+    assert monitor["kind"] == "ServiceMonitor"
+    assert (
+        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    )
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": [SYSTEM_NAMESPACE]}
+    assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
 
 
 def test_the_irsa_overlay_names_the_role_the_region_and_the_image() -> None:
@@ -176,14 +225,32 @@ def test_the_base_applies_to_a_real_api_server_and_applies_again_unchanged(
     # What the API server stored (after its validation and defaulting) is what we wrote.
     container = _container(deployment)
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
     account = kube.core.read_namespaced_service_account(SERVICE_ACCOUNT, SYSTEM_NAMESPACE)
     assert account.metadata.name == SERVICE_ACCOUNT
 
     # A second apply changes nothing: a GitOps tool syncing these files sees no drift.
+    budget = [
+        "get",
+        "pdb",
+        "kopilot",
+        "-n",
+        SYSTEM_NAMESPACE,
+        "-o",
+        "jsonpath={.metadata.resourceVersion}",
+    ]
+    before = kubectl(*budget, check=True).stdout
     again = kubectl("apply", "-k", str(BASE), check=True).stdout.splitlines()
-    changed = [line for line in again if not line.endswith(" unchanged")]
+    # kubectl always sends a PodDisruptionBudget's selector (its patch strategy is
+    # "replace") and so says "configured"; the stored object must not change.
+    changed = [
+        line
+        for line in again
+        if not line.endswith(" unchanged")
+        and line != "poddisruptionbudget.policy/kopilot configured"
+    ]
     assert changed == [], f"not idempotent: {changed}"
+    assert kubectl(*budget, check=True).stdout == before
 
 
 @pytest.mark.controlplane

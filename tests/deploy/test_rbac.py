@@ -167,7 +167,6 @@ DENIED = [
     ("create", "pods", ""),
     ("create", "serviceaccounts", "token"),
     ("create", "clusterroles.rbac.authorization.k8s.io", ""),
-    ("create", "leases.coordination.k8s.io", ""),
     ("list", "clusterkopfpeerings.kopf.dev", ""),
     # Events are only created.
     ("get", "events", ""),
@@ -234,6 +233,16 @@ def test_the_service_account_has_exactly_what_the_operator_needs(
     finally:
         api_client.close()
     assert wrong == []
+
+    # Leader election: its Lease in its own namespace, nowhere else.
+    for verb in ("get", "create", "update"):
+        lease = ["auth", "can-i", f"--as={IDENTITY}", verb, "leases.coordination.k8s.io"]
+        assert kubectl(*lease, "-n", SYSTEM_NAMESPACE).stdout == "yes\n", verb
+        assert kubectl(*lease, "-n", namespace).stdout == "no\n", verb
+    assert kubectl(
+        "auth", "can-i", f"--as={IDENTITY}", "delete", "leases.coordination.k8s.io",
+        "-n", SYSTEM_NAMESPACE,
+    ).stdout == "no\n"  # fmt: skip
 
     # The same answers from kubectl, impersonating the ServiceAccount ...
     can_i = ["auth", "can-i", "-n", namespace, f"--as={IDENTITY}"]
