@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint controlplane bench clean
+.PHONY: setup demo test lint controlplane helm bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,6 +19,11 @@ $(VENV)/.installed: pyproject.toml
 # Build (once, then cached) the local control plane's kube-apiserver and etcd.
 controlplane: setup
 	$(BIN)/kopilot controlplane build
+
+# Build (once, then cached) the helm that tests/deploy/test_helm.py lints and renders the chart
+# with. Not a prerequisite of `test`: it takes minutes cold, so those tests build it themselves.
+helm: setup
+	$(BIN)/python -m controller.sandbox.controlplane.helm
 
 # The main job: the kudos app on a local control plane and local AWS, end to end.
 demo: setup controlplane

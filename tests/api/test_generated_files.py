@@ -24,6 +24,17 @@ def test_crd_files_match_the_models(kind: Any) -> None:
     assert path.read_text() == crd_yaml(kind), f"{path} is stale: {REGENERATE}"
 
 
+def test_the_helm_charts_crds_are_the_generated_files() -> None:
+    """Helm installs CRDs only from the chart's own crds/: the same files, written by the
+    same command."""
+    from controller.api.crd import ALL_KINDS
+
+    chart_crds = ROOT / "deploy" / "helm" / "kopilot" / "crds"
+    expected = {crd_filename(kind): crd_yaml(kind) for kind in ALL_KINDS}
+    found = {path.name: path.read_text() for path in chart_crds.iterdir()}
+    assert found == expected, f"{chart_crds} is stale: {REGENERATE}"
+
+
 def test_crds_kustomization_lists_every_crd() -> None:
     from controller.api.crd import kustomization_yaml
 
