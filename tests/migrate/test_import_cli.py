@@ -45,7 +45,7 @@ def test_import_writes_the_layout_and_reports(
     assert main(["import", str(KUDOS), "--out", str(out), "--region", "us-east-1"]) == 0
     report = capsys.readouterr().out
     assert report.startswith("kopilot import: app kudos, 2 environment(s), 3 service(s)")
-    assert "Not mapped (10):\n| file | field | why |" in report
+    assert "Not mapped (8):\n| file | field | why |" in report
     assert "| copilot/front-end/manifest.yml | `image.build` |" in report
     assert (out / "README.md").is_file()
     env = yaml.safe_load((out / "overlays" / "prod" / "environment.yaml").read_text())
@@ -58,7 +58,7 @@ def test_strict_exits_1_after_writing(tmp_path: Path, capsys: pytest.CaptureFixt
         ["import", str(KUDOS / "copilot"), "--out", str(out), "--strict", "--region", "us-east-1"]
     )
     assert code == 1
-    assert "--strict: 10 manifest field(s) are not mapped" in capsys.readouterr().err
+    assert "--strict: 8 manifest field(s) are not mapped" in capsys.readouterr().err
     assert (out / "overlays" / "test" / "kustomization.yaml").is_file()
 
 
