@@ -1,6 +1,7 @@
-"""Two replicas with --leader-elect: one acts, the other waits and does nothing; the standby
-takes over when the leader dies (within the Lease's 15 s and a retry) or hands over on
-SIGTERM (within a retry period), and nothing is made twice."""
+"""Two replicas of one shard with --leader-elect: one acts, the other waits and does nothing;
+the standby takes over when the leader dies (within the Lease's 15 s and a retry) or hands
+over on SIGTERM (within a retry period), and nothing is made twice. Objects of another shard
+(--selector) are left alone."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from controller.leadership import lease_name
 from tests.conftest import Kube, Kubectl
 from tests.fixtures_aws import LocalAws
-from tests.operator.objects import app, apply, env, service, wait_ready
+from tests.operator.objects import app, apply, env, get, service, wait_ready
 from tests.operator_process import OperatorProcess, eventually
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.aws]
+
+
+SHARD = "shard=a"
 
 
 def _replica(kube: Kube, namespace: str, aws: LocalAws, log: Path) -> OperatorProcess:
@@ -25,13 +30,20 @@ def _replica(kube: Kube, namespace: str, aws: LocalAws, log: Path) -> OperatorPr
         namespace,
         aws.env(),
         log,
-        extra_args=["--leader-elect", "--lease-namespace", namespace],
+        extra_args=["--leader-elect", "--lease-namespace", namespace, "--selector", SHARD],
     )
 
 
 def _holder(kube: Kube, namespace: str) -> str | None:
-    lease: Any = client.CoordinationV1Api(kube.api).read_namespaced_lease("kopilot", namespace)
+    lease: Any = client.CoordinationV1Api(kube.api).read_namespaced_lease(
+        lease_name(SHARD), namespace
+    )
     return lease.spec.holder_identity or None
+
+
+def _shard(doc: dict[str, Any], shard: str = "a") -> dict[str, Any]:
+    doc["metadata"]["labels"] = {"shard": shard}
+    return doc
 
 
 def _leading(replica: OperatorProcess) -> bool:
@@ -52,7 +64,12 @@ def test_one_replica_acts_and_the_standby_takes_over(
         first.start()
         eventually(lambda: _leading(first), bool, timeout=20)
         second.start()  # its health endpoint answers while it waits
-        apply(kubectl, namespace, app(), env(), service("api", port=8080))
+        apply(
+            kubectl,
+            namespace,
+            *[_shard(doc) for doc in (app(), env(), service("api", port=8080))],
+            _shard(service("batch", port=8080), "b"),  # another shard's
+        )
         wait_ready(kube, namespace, "ecsservices", "api", timeout=90)
         assert "waiting to lead" in second.log()
         assert not _leading(second)
@@ -64,11 +81,15 @@ def test_one_replica_acts_and_the_standby_takes_over(
         eventually(lambda: _leading(second), bool, timeout=30, interval=0.1)
         failover = time.monotonic() - killed
         print(f"failover after SIGKILL: {failover:.1f} s")
-        assert 10 <= failover <= 20  # lease 15 s (seen from the standby's clock) + a retry
-        apply(kubectl, namespace, service("web", port=80))
+        assert 10 <= failover <= 25  # lease 15 s (by the standby's clock), a retry, and load
+        apply(kubectl, namespace, _shard(service("web", port=80)))
         wait_ready(kube, namespace, "ecsservices", "web", timeout=60)
-        # Nothing was made twice by the handover.
+        # Nothing was made twice by the handover, and the other shard's service not at all.
         assert aws.counters().get("ecs:CreateService") == 2
+        batch = get(kube, namespace, "ecsservices", "batch")
+        assert batch is not None
+        assert not batch.get("status")
+        assert "finalizers" not in batch["metadata"]
 
         # A restarted replica is the standby now; SIGTERM on the leader hands over at once.
         first.start()
@@ -78,7 +99,7 @@ def test_one_replica_acts_and_the_standby_takes_over(
         eventually(lambda: first.log().count("leading: Lease") >= 2, bool, timeout=20, interval=0.1)
         handover = time.monotonic() - stopped
         print(f"handover after SIGTERM: {handover:.1f} s")
-        assert handover <= 8  # the leader's shutdown, then one retry period
+        assert handover <= 6  # the leader's shutdown (under a second), then a retry period
         assert _holder(kube, namespace) is not None
     finally:
         first.stop()
