@@ -1013,6 +1013,16 @@ class Rollout(StatusModel):
     failed_generation: int | None = Field(None, description="The generation whose revision failed.")
 
 
+class EcsEventsSeen(StatusModel):
+    """The newest of ECS's service events posted as a Kubernetes Event, so a restart posts
+    none twice."""
+
+    at: str | None = Field(None, description="Its createdAt (RFC 3339).")
+    ids: list[str] = Field(
+        default_factory=list, description="The ids of the events posted of that instant."
+    )
+
+
 class ServiceConnectStatus(StatusModel):
     """The Service Connect configuration in effect."""
 
@@ -1057,6 +1067,7 @@ class EcsServiceStatus(StatusModel):
     )
     http: HttpStatus | None = Field(None, description=HttpStatus.__doc__)
     autoscaling: AutoscalingStatus | None = Field(None, description=AutoscalingStatus.__doc__)
+    ecs_events: EcsEventsSeen | None = Field(None, description=EcsEventsSeen.__doc__)
     service_discovery_id: str | None = Field(None, description="Its id (srv-...).")
     planned_changes: list[str] | None = planned_changes_field()
     creations: int | None = Field(

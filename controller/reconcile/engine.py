@@ -52,6 +52,7 @@ class Resource:
     spec: dict[str, Any]
     status: dict[str, Any]  # as stored (camelCase); Context.status is its typed view
     body: Any = None  # the raw object, for event posting
+    created: str | None = None  # metadata.creationTimestamp
 
     @classmethod
     def from_body(cls, kind: str, body: Any) -> Resource:
@@ -65,6 +66,7 @@ class Resource:
             spec=dict(body.get("spec") or {}),
             status=_plain(body.get("status") or {}),
             body=body,
+            created=meta.get("creationTimestamp"),
         )
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..api.environment import EcsEnvironmentSpec
 from ..api.service import (
+    EcsEventsSeen,
     EcsServiceSpec,
     EcsServiceStatus,
     Endpoints,
@@ -27,6 +28,7 @@ from ..api.service import (
 from ..aws import cloudmap
 from ..aws.coalesce import ServiceDescriber
 from ..naming import Names, holder_of, owner_of
+from ..observe import ecs_events
 from ..observe.service import (
     is_ready,
     rollout,
@@ -221,6 +223,7 @@ class ServiceManager:
             summary=", ".join(parts),
         )
         described = ensure(ctx, service, want, spec.adopt, sctx.tags, seen=seen).facts
+        _post_ecs_events(ctx, described)
         if spec.http is None:
             _unroute(ctx, elb)  # the ECS service has let go of its target group
         if spec.autoscaling is not None:
@@ -435,12 +438,14 @@ class ServiceManager:
         )
         if held:
             running_revision = str(state.get("taskDefinition") or "?").rsplit("/", 1)[-1]
+            why = ecs_events.telling(ecs_events.parse(described.get("events")))
             return Outcome(
                 False,
                 "RolloutFailed",
                 f"the rollout of {task_definition_arn.rsplit('/', 1)[-1]} failed and ECS rolled "
-                f"back to {running_revision}: {state.get('reason') or 'no reason given'}. Fix "
-                "the spec (image, command, health check) and apply it to try again",
+                f"back to {running_revision}: {state.get('reason') or 'no reason given'}"
+                + (f" (ECS: {why.message})" if why else "")
+                + ". Fix the spec (image, command, health check) and apply it to try again",
                 status,
             )
         if is_ready(described, task_definition_arn):
@@ -552,6 +557,21 @@ def _unroute(ctx: SvcContext, elb: ElbClient) -> None:
     if recorded.target_group_arn:
         remove(ctx, TargetGroupResource(ctx, elb()), _no_target_group())
     ctx.save(EcsServiceStatus(http=None))
+
+
+def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:
+    """ECS's own events of the service (read anyway by DescribeServices) as Kubernetes
+    Events, once each: the newest posted is kept on status."""
+    seen = ctx.status.ecs_events or EcsEventsSeen()
+    created = ctx.resource.created
+    since = ecs_events.parse([{"createdAt": created}])[0].at if created else datetime.now(UTC)
+    fresh = ecs_events.unseen(ecs_events.parse(described.get("events")), seen.at, seen.ids, since)
+    if not fresh or ctx.observing:
+        return
+    for event in fresh:
+        ctx.event("EcsServiceEvent", event.message, warning=event.warning)
+    at, ids = ecs_events.mark(fresh, seen.at, seen.ids)
+    ctx.save(EcsServiceStatus(ecs_events=EcsEventsSeen(at=at, ids=ids)))
 
 
 def _scale(ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, aas: AwsClient) -> None:

@@ -289,7 +289,7 @@ def test_a_failed_rollout_is_reported(
     wait_ready(kube, namespace, "ecsservices", "api", timeout=60)
     aws.settings(fail_rollouts=True)
     aws.reset_counters()
-    apply(kubectl, namespace, service("api", port=8080, image="nginx:broken"))
+    apply(kubectl, namespace, service("api", port=8080, image="nginx:does-not-exist"))
     failed = wait_reason(kube, namespace, "ecsservices", "api", "RolloutFailed", timeout=60)
     assert condition(failed)["status"] == "False"
     message = condition(failed)["message"]
@@ -297,10 +297,27 @@ def test_a_failed_rollout_is_reported(
         "the rollout of kudos-test-api:2 failed and ECS rolled back to kudos-test-api:1" in message
     )
     assert "circuit breaker" in message
+    # ECS's own word on why, quoted: the stopped reason of a task.
+    assert "stopped: CannotPullContainerError" in message
     # The circuit breaker's rollback stands: the failed revision is not deployed again.
     eventually(aws.counters, lambda c: c.get("ecs:DescribeClusters", 0) >= 3, timeout=30)
     assert aws.counters().get("ecs:UpdateService") == 1
     assert primary(described(aws, "api"))["taskDefinition"].endswith("kudos-test-api:1")
+
+    # Every ECS event of the service is a Kubernetes Event on it, once, also after a restart.
+    def posted() -> list[str]:
+        found = kube.core.list_namespaced_event(
+            namespace, field_selector="involvedObject.name=api,reason=EcsServiceEvent"
+        ).items
+        return sorted(e.message for e in found for _ in range(e.count or 1))
+
+    ecs = sorted(e["message"] for e in described(aws, "api")["events"])
+    assert eventually(posted, lambda found: found == ecs, timeout=20) == ecs
+    assert any("CannotPullContainerError" in m for m in ecs)
+    operator.stop()
+    operator.start()
+    eventually(aws.counters, lambda c: c.get("ecs:DescribeClusters", 0) >= 6, timeout=30)
+    assert posted() == ecs
     # A new spec tries again.
     aws.settings(fail_rollouts=False)
     apply(kubectl, namespace, service("api", port=8080, image="nginx:fixed"))
