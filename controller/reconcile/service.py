@@ -571,7 +571,9 @@ def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:
     for event in fresh:
         ctx.event("EcsServiceEvent", event.message, warning=event.warning)
     at, ids = ecs_events.mark(fresh, seen.at, seen.ids)
-    ctx.save(EcsServiceStatus(ecs_events=EcsEventsSeen(at=at, ids=ids)))
+    # With the pass's own status write, not one more: a pass that dies before it ends
+    # posts its events again (at least once, never lost).
+    ctx.record(EcsServiceStatus(ecs_events=EcsEventsSeen(at=at, ids=ids)))
 
 
 def _scale(ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, aas: AwsClient) -> None:
