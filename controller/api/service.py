@@ -555,6 +555,34 @@ class Logging(Model):
     stream_prefix: str = Field(
         "copilot", description="awslogs-stream-prefix.", min_length=1, max_length=64
     )
+    retention: Literal[
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
+    ] = Field(
+        30,
+        description="Days the log group kopilot creates keeps events (CloudWatch's values; "
+        "Copilot's default, 30). A group that already existed is left as it is.",
+    )
 
 
 def _connect(m: Any) -> Connect | None:
@@ -1068,6 +1096,12 @@ class EcsServiceStatus(StatusModel):
     http: HttpStatus | None = Field(None, description=HttpStatus.__doc__)
     autoscaling: AutoscalingStatus | None = Field(None, description=AutoscalingStatus.__doc__)
     ecs_events: EcsEventsSeen | None = Field(None, description=EcsEventsSeen.__doc__)
+    log_groups: list[str] | None = Field(
+        None,
+        description="The CloudWatch Logs groups the task definition writes to, as found or "
+        "created (with spec.logging.retention); a resync does not look again.",
+    )
+    log_retention: int | None = Field(None, description="The retention last set, in days.")
     service_discovery_id: str | None = Field(None, description="Its id (srv-...).")
     planned_changes: list[str] | None = planned_changes_field()
     creations: int | None = Field(

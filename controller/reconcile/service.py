@@ -26,6 +26,7 @@ from ..api.service import (
     ServiceHttp,
 )
 from ..aws import cloudmap
+from ..aws import logs as cloudwatch_logs
 from ..aws.coalesce import ServiceDescriber
 from ..naming import Names, holder_of, owner_of
 from ..observe import ecs_events
@@ -41,6 +42,7 @@ from ..render.service import (
     create_service_request,
     desired_service,
     endpoints,
+    log_groups,
     service_discovery_enabled,
     service_discovery_service_request,
     task_definition_request,
@@ -198,6 +200,7 @@ class ServiceManager:
         seen = observe_claimed(ctx, service, ServiceWant(), spec.adopt)
         described = seen.facts if seen is not None else None
 
+        _log_groups(ctx, spec, sctx, env_spec)
         revision = self._task_definition(ctx, spec, sctx, client, described)
         registry_arn = self._registry(ctx, spec, sctx, sd)
         # Made only for a service that is (or was) routed: most never need the client.
@@ -557,6 +560,34 @@ def _unroute(ctx: SvcContext, elb: ElbClient) -> None:
     if recorded.target_group_arn:
         remove(ctx, TargetGroupResource(ctx, elb()), _no_target_group())
     ctx.save(EcsServiceStatus(http=None))
+
+
+def _log_groups(
+    ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, env_spec: EcsEnvironmentSpec
+) -> None:
+    """The CloudWatch Logs groups the tasks write to exist before a task can start (Fargate
+    stops a task whose awslogs group is missing; Copilot's stack made them). kopilot makes a
+    missing one, tagged as its own, with spec.logging.retention; an existing one (Copilot's,
+    say) is used as it is. Logs are data: no group is deleted with the service. Looked at
+    when status does not record these groups and this retention (a resync reads nothing)."""
+    groups = log_groups(spec, sctx)
+    recorded = ctx.status
+    if recorded.log_groups == groups and recorded.log_retention == spec.logging.retention:
+        return
+    if ctx.observing:
+        return  # Observe reads only; the groups of a running service exist
+    logs = ctx.clients.client("logs", env_spec.region, env_spec.role_arn)
+    for name in groups:
+        found = cloudwatch_logs.log_group(logs, name)
+        if found is None:
+            cloudwatch_logs.create_log_group(logs, name, dict(sctx.tags))
+            cloudwatch_logs.set_retention(logs, name, spec.logging.retention)
+            ctx.event("CreatedLogGroup", f"created log group {name}")
+        elif found.get("retentionInDays") != spec.logging.retention:
+            arn = str(found.get("logGroupArn") or str(found["arn"]).removesuffix(":*"))
+            if ctx.owner.owns(cloudwatch_logs.tags_of(logs, arn)):
+                cloudwatch_logs.set_retention(logs, name, spec.logging.retention)
+    ctx.save(EcsServiceStatus(log_groups=groups, log_retention=spec.logging.retention))
 
 
 def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:

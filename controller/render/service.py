@@ -150,6 +150,15 @@ def log_group(spec: EcsServiceSpec, ctx: ServiceContext) -> str:
     return spec.logging.group or ctx.names.log_group
 
 
+def log_groups(spec: EcsServiceSpec, ctx: ServiceContext) -> list[str]:
+    """Every group the task definition's containers and Service Connect's proxy write to."""
+    groups = {log_group(spec, ctx)}
+    connect = spec.network.connect
+    if connect is not None and connect.logs is not None and connect.logs.group:
+        groups.add(connect.logs.group)
+    return sorted(groups)
+
+
 def _awslogs(group: str, region: str, stream_prefix: str) -> dict[str, Any]:
     return {
         "logDriver": "awslogs",

@@ -23,6 +23,7 @@ CLIENTS = {
     "ec2": "ec2",
     "elb": "elbv2",
     "aas": "application-autoscaling",
+    "logs": "logs",
 }
 # IAM's prefix where it is not boto3's service name.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
@@ -42,6 +43,7 @@ DEPENDENT = {
     "servicediscovery:TagResource": "tag-on-create of namespaces and services",
     "ec2:CreateTags": "tag-on-create of security groups (TagSpecifications)",
     "elasticloadbalancing:AddTags": "tag-on-create of load balancers and listeners",
+    "logs:TagResource": "tag-on-create of log groups (CreateLogGroup with tags)",
     # Target tracking makes and removes its CloudWatch alarms as the caller
     # (Application Auto Scaling User Guide, "Permissions for target tracking").
     "cloudwatch:DescribeAlarms": "PutScalingPolicy, DeleteScalingPolicy",
@@ -102,7 +104,9 @@ def test_calls_are_only_made_through_the_gateways() -> None:
     names = {op for service in set(CLIENTS.values()) for op in _operations(service)}
     stray = []
     for path in sorted((ROOT / "controller").rglob("*.py")):
-        if "sandbox" in path.parts or path.parent.name == "aws":
+        # The sandbox is the emulator's; the kubectl plugin runs with its user's credentials,
+        # not the operator's (docs/day-2.md lists what it needs).
+        if "sandbox" in path.parts or "plugin" in path.parts or path.parent.name == "aws":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if (

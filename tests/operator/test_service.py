@@ -81,6 +81,13 @@ def test_the_kudos_sample_end_to_end(
         "COPILOT_SERVICE_DISCOVERY_ENDPOINT": "test.kudos.local",
     }
     assert task_definition(aws, api["status"]["taskDefinitionArn"])["family"] == "kudos-test-api"
+    # The log group the tasks write to exists before they start (Fargate stops a task whose
+    # group is missing), kopilot's, with Copilot's retention.
+    logs = aws.client("logs")
+    [group] = logs.describe_log_groups(logGroupNamePrefix="/copilot/kudos-test-api")["logGroups"]
+    assert (group["logGroupName"], group["retentionInDays"]) == ("/copilot/kudos-test-api", 30)
+    group_tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))["tags"]
+    assert group_tags["kopilot.dev/owner-uid"] == api["metadata"]["uid"]
 
     assert api["status"]["endpoints"] == {
         "serviceConnect": ["http://api:8080"],
