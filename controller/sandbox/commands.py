@@ -198,8 +198,25 @@ def _print_access(sandbox: Sandbox) -> None:
     for key, value in sandbox.env().items():
         print(f"  export {key}={value}")
     print("  kubectl get kopilot -A")
+    print(f"  kubectl kopilot status api -n {DEMO_NAMESPACE}   # with kubectl-kopilot on PATH")
     print(f"  aws ecs list-services --cluster kudos-test --endpoint-url {sandbox.aws.endpoint}")
     print(f"Operator log: {sandbox.operator_log}")
+
+
+def _plugin_status(sandbox: Sandbox, name: str) -> None:
+    """What `kubectl kopilot status` shows of a service: the plugin's own code, in-process,
+    on the sandbox's kubeconfig and AWS."""
+    import boto3
+
+    from ..plugin import cli as plugin
+
+    print(f"\n$ kubectl kopilot status {name}", flush=True)
+    session = boto3.session.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    plugin.run(
+        ["status", name, "-n", DEMO_NAMESPACE, "--kubeconfig", str(sandbox.kubeconfig)],
+        endpoint=sandbox.aws.endpoint,
+        session=session,
+    )
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -230,6 +247,7 @@ def demo(keep: bool, timeout: float) -> int:
         )
         if not ok:
             _err(f"operator log ({sandbox.operator_log}):\n{log_tail(sandbox.operator_log, 40)}")
+        _plugin_status(sandbox, "api")
         if keep:
             _print_access(sandbox)
             print("Press Ctrl-C to stop it.", flush=True)

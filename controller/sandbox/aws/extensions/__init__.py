@@ -20,6 +20,7 @@ from . import (
     ecs_clusters,
     ecs_services,
     ecs_task_definitions,
+    ecs_tasks,
     elbv2,
 )
 
@@ -35,6 +36,7 @@ def apply() -> None:
     ecs_clusters.apply()
     ecs_services.apply()
     ecs_task_definitions.apply()
+    ecs_tasks.apply()
     elbv2.apply()
     _applied = True
 

@@ -9,6 +9,8 @@ UNPULLABLE_IMAGE_MARK ("does-not-exist"), e.g. `nginx:does-not-exist` or
 `registry.example/does-not-exist/app:1`, stands for an image missing from its registry. A
 deployment of such a task definition fails as settings.fail_rollouts makes every one fail
 (see _pull_failure), and a later deployment of a good image completes.
+
+The task objects of each deployment are ecs_tasks.py's, synced on every tick.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 
 from .. import settings
 from . import ecs_service_connect as service_connect
-from .paging import page
+from . import ecs_tasks
+from .paging import page_request
 
 _moto_create_service: Any = EC2ContainerServiceBackend.create_service
 _moto_delete_service: Any = EC2ContainerServiceBackend.delete_service
@@ -175,7 +178,11 @@ def _complete(service: Service, deployment: Deployment, when: datetime) -> None:
 
 
 def _fail(
-    service: Service, deployment: Deployment, when: datetime, stopped_reason: str | None
+    backend: Backend,
+    service: Service,
+    deployment: Deployment,
+    when: datetime,
+    stopped_reason: str | None,
 ) -> None:
     """Amazon ECS Developer Guide, "deployment circuit breaker": when tasks fail to start and
     the breaker is enabled, the deployment turns FAILED and, with rollback, ECS rolls back to
@@ -183,10 +190,9 @@ def _fail(
     breaker ECS keeps trying: it stays IN_PROGRESS while failedTasks grows.
     """
     deployment.update(failedTasks=max(deployment["desiredCount"], 1), runningCount=0)
+    task_id = ecs_tasks.fail(backend, service, deployment, when, stopped_reason)
     if stopped_reason:
-        # ECS gives the reason as the stopped task's stoppedReason; the emulator keeps no
-        # tasks for services, so a service event quotes it.
-        task_id = uuid.uuid4().hex
+        # The stopped tasks carry the reason (DescribeTasks); an event quotes it as well.
         _event(
             service, when, f"(service {service.name}) (task {task_id}) stopped: {stopped_reason}"
         )
@@ -297,11 +303,12 @@ def _advance_service(backend: Backend, service: Service, now: datetime) -> None:
             if stopped_reason or (current.fail_rollouts and not primary.get("_rollback")):
                 if primary["failedTasks"]:
                     break  # already failing, and ECS keeps trying
-                _fail(service, primary, done_at, stopped_reason)
+                _fail(backend, service, primary, done_at, stopped_reason)
             else:
                 _complete(service, primary, done_at)
     service.running_count = sum(d["runningCount"] for d in service.deployments)
     service.pending_count = sum(d["pendingCount"] for d in service.deployments)
+    ecs_tasks.sync(backend, service, now)
 
 
 def _set_desired_count(service: Service, count: int) -> None:
@@ -486,15 +493,8 @@ def list_services_response(self: Any) -> ActionResult:
         and launch_type in (None, service.launch_type)
         and strategy in (None, service.scheduling_strategy)
     )
-    max_results = self._get_param("maxResults")
-    if max_results is not None and not 1 <= max_results <= 100:
-        raise InvalidParameterException("maxResults must be between 1 and 100.")
-    found, token = page(
-        arns,
-        max_results,
-        self._get_param("nextToken"),
-        default_size=10,
-        invalid_token=lambda: InvalidParameterException("Invalid nextToken."),
+    found, token = page_request(
+        arns, self._get_param, default_size=10, error=InvalidParameterException
     )
     return ActionResult({"serviceArns": found, "nextToken": token})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -40,3 +40,24 @@ def page(
     size = max_results or default_size
     end = start + size
     return list(items[start:end]), (encode_token(end) if end < len(items) else None)
+
+
+def page_request(
+    items: Sequence[T],
+    param: Callable[[str], Any],
+    *,
+    default_size: int,
+    error: Callable[[str], Exception],
+) -> tuple[list[T], str | None]:
+    """page() for a request whose maxResults is 1-100 (ECS's list calls): `param` reads the
+    request's parameters, `error` makes the service's InvalidParameterException."""
+    max_results = param("maxResults")
+    if max_results is not None and not 1 <= max_results <= 100:
+        raise error("maxResults must be between 1 and 100.")
+    return page(
+        items,
+        max_results,
+        param("nextToken"),
+        default_size=default_size,
+        invalid_token=lambda: error("Invalid nextToken."),
+    )
