@@ -587,7 +587,8 @@ def _log_groups(
             arn = str(found.get("logGroupArn") or str(found["arn"]).removesuffix(":*"))
             if ctx.owner.owns(cloudwatch_logs.tags_of(logs, arn)):
                 cloudwatch_logs.set_retention(logs, name, spec.logging.retention)
-    ctx.save(EcsServiceStatus(log_groups=groups, log_retention=spec.logging.retention))
+    # With the pass's own status write: a pass that dies first only looks again.
+    ctx.record(EcsServiceStatus(log_groups=groups, log_retention=spec.logging.retention))
 
 
 def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:
