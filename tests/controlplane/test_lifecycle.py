@@ -96,3 +96,24 @@ def test_missing_go_gives_an_error_that_says_what_to_install(
     assert "Install Go 1.24 or newer" in str(err.value)
     assert "KUBEBUILDER_ASSETS" in str(err.value)
     assert binaries_module.find_binaries() is None
+
+
+def test_restarting_the_apiserver_keeps_its_address_and_data() -> None:
+    from kubernetes import client
+
+    with ControlPlane() as plane:
+        api = plane.api_client()  # made before the restart: it must reconnect by itself
+        core = client.CoreV1Api(api)
+        body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="kept"), data={"a": "1"})
+        core.create_namespaced_config_map("default", body)
+        etcd, before = plane.pids
+        server = plane.server
+
+        plane.restart_apiserver()
+
+        assert plane.server == server
+        assert plane.pids[0] == etcd
+        assert plane.pids[1] != before
+        assert _wait_gone([before]) == []
+        assert core.read_namespaced_config_map("kept", "default").data == {"a": "1"}
+        api.close()

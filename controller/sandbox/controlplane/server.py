@@ -38,6 +38,8 @@ class ControlPlane:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="kopilot-controlplane-"))
         self._etcd: subprocess.Popen[bytes] | None = None
         self._apiserver: subprocess.Popen[bytes] | None = None
+        self._apiserver_command: list[str] = []
+        self._apiserver_context: ssl.SSLContext | None = None
         self._ca: CertificateAuthority | None = None
         self._admin: KeyPair | None = None
         self.server = ""
@@ -73,6 +75,17 @@ class ControlPlane:
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
         atexit.unregister(self.stop)
+
+    def restart_apiserver(self, timeout: float = 90.0, grace: float = 2.0) -> None:
+        """Stop the kube-apiserver and start it again with the same flags, port and
+        certificates over the same etcd: clients (watches included) see a dropped connection
+        and reconnect to the same address and data, as in a control plane upgrade.
+
+        SIGTERM, then SIGKILL after `grace` seconds, as the kubelet ends a pod: it stops
+        listening at once, but an open watch holds its shutdown for a minute."""
+        assert self._apiserver_command, "control plane not started"
+        terminate(self._apiserver, grace=grace)
+        self._spawn_apiserver(timeout)
 
     @property
     def pids(self) -> list[int]:
@@ -156,6 +169,18 @@ class ControlPlane:
             log_path=log,
         )
 
+    def _spawn_apiserver(self, timeout: float) -> None:
+        log = self.workdir / "kube-apiserver.log"
+        self._apiserver = spawn(self._apiserver_command, log, self.workdir)
+        wait_until(
+            lambda: _http_ok(f"{self.server}/readyz", self._apiserver_context),
+            timeout=timeout,
+            what="kube-apiserver",
+            proc=self._apiserver,
+            log_path=log,
+            interval=0.25,
+        )
+
     def _start_apiserver(self, binaries: Binaries, timeout: float) -> None:
         pki = self.workdir / "pki"
         pki.mkdir(exist_ok=True)
@@ -168,43 +193,32 @@ class ControlPlane:
         write_private(pki / "sa.key", service_account_signing_key())
         port = free_port()
         self.server = f"https://127.0.0.1:{port}"
-        log = self.workdir / "kube-apiserver.log"
-        self._apiserver = spawn(
-            [
-                str(binaries.kube_apiserver),
-                f"--etcd-servers={self.etcd_url}",
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
-                f"--secure-port={port}",
-                f"--cert-dir={pki}",
-                f"--tls-cert-file={pki / 'apiserver.crt'}",
-                f"--tls-private-key-file={pki / 'apiserver.key'}",
-                f"--client-ca-file={pki / 'ca.crt'}",
-                "--authorization-mode=RBAC",
-                f"--service-account-key-file={pki / 'sa.key'}",
-                f"--service-account-signing-key-file={pki / 'sa.key'}",
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-                f"--service-cluster-ip-range={SERVICE_CIDR}",
-                "--allow-privileged=true",
-                "--v=0",
-            ],
-            log,
-            self.workdir,
-        )
+        self._apiserver_command = [
+            str(binaries.kube_apiserver),
+            f"--etcd-servers={self.etcd_url}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={port}",
+            f"--cert-dir={pki}",
+            f"--tls-cert-file={pki / 'apiserver.crt'}",
+            f"--tls-private-key-file={pki / 'apiserver.key'}",
+            f"--client-ca-file={pki / 'ca.crt'}",
+            "--authorization-mode=RBAC",
+            f"--service-account-key-file={pki / 'sa.key'}",
+            f"--service-account-signing-key-file={pki / 'sa.key'}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--allow-privileged=true",
+            "--v=0",
+        ]
         context = ssl.create_default_context(cadata=ca.cert_pem.decode())
         admin_dir = pki / "admin"
         admin_dir.mkdir(exist_ok=True)
         (admin_dir / "tls.crt").write_bytes(self._admin.cert_pem)
         write_private(admin_dir / "tls.key", self._admin.key_pem)
         context.load_cert_chain(admin_dir / "tls.crt", admin_dir / "tls.key")
-        wait_until(
-            lambda: _http_ok(f"{self.server}/readyz", context),
-            timeout=timeout,
-            what="kube-apiserver",
-            proc=self._apiserver,
-            log_path=log,
-            interval=0.25,
-        )
+        self._apiserver_context = context
+        self._spawn_apiserver(timeout)
         doc = kubeconfig(
             server=self.server,
             ca_pem=ca.cert_pem,
