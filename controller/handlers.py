@@ -5,13 +5,16 @@ differs between kinds comes from reconcile.convergence.KINDS."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import kopf
+import urllib3
+from kubernetes.client.exceptions import ApiException
 
 from .api import GROUP, VERSION
 from .api.crd import KINDS
@@ -22,11 +25,32 @@ from .reconcile.engine import Engine, Known, Resource, Result
 from .reconcile.waiting import object_key
 
 FINALIZER = "kopilot.dev/finalizer"
+log = logging.getLogger("kopilot.handlers")
 
 
 def post_event(resource: Resource, type_: str, reason: str, message: str) -> None:
     if resource.body is not None:
         kopf.event(resource.body, type=type_, reason=reason, message=message[:1000])
+
+
+# The Kubernetes API unreachable (an apiserver restart, a network blip) while a pass reads
+# or writes status: look again in seconds, not after kopf's default 60 s backoff (which kopf
+# also records on the object, so a restarted operator would wait it out too).
+KUBE_RETRY_SECONDS = 3.0
+_KUBE_UNREACHABLE = (ApiException, urllib3.exceptions.HTTPError, ConnectionError)
+
+
+@contextlib.contextmanager
+def _kube_retried() -> Iterator[None]:
+    try:
+        yield
+    except _KUBE_UNREACHABLE as err:
+        if isinstance(err, ApiException) and err.status not in (None, 0, 429) and err.status < 500:
+            raise
+        raise kopf.TemporaryError(
+            f"the Kubernetes API failed ({type(err).__name__}); retrying",
+            delay=KUBE_RETRY_SECONDS,
+        ) from err
 
 
 def _raise_for(result: Result) -> None:
@@ -77,7 +101,7 @@ def _register_kind(
         # While a handler converges an object (waits included), resyncs leave it alone: they
         # would work from an older view of its status and add nothing. An environment's
         # services wait for it in-process meanwhile.
-        with waits.wakeups.converging_on(*policy.converging_keys(body)) as hold:
+        with waits.wakeups.converging_on(*policy.converging_keys(body)) as hold, _kube_retried():
             result = await converge(engine, waits, timing, kind, body, retry)
             hold.ready = result.ready
         _raise_for(result)
@@ -122,9 +146,21 @@ def _register_kind(
             return  # its handler is at work; the next tick comes anyway
         # A resync that must look again soon (an operation in progress) is not an error:
         # the next tick comes anyway. Terminal errors stay on the conditions.
-        result = await asyncio.to_thread(engine.reconcile, kind, body)
-        if resync_children is not None:
-            await asyncio.to_thread(resync_children, meta["namespace"], meta["name"], result.reads)
+        try:
+            result = await asyncio.to_thread(engine.reconcile, kind, body)
+            if resync_children is not None:
+                await asyncio.to_thread(
+                    resync_children, meta["namespace"], meta["name"], result.reads
+                )
+        except _KUBE_UNREACHABLE as err:
+            # Not kopf's 60 s backoff for a timer: the next tick comes in one period anyway.
+            log.warning(
+                "resync of %s %s/%s: the Kubernetes API failed: %s",
+                kind,
+                meta["namespace"],
+                meta["name"],
+                err,
+            )
 
     _register_deletion(registry, engine, kind, resource, only)
 
@@ -138,7 +174,9 @@ def _register_deletion(
 ) -> None:
     @kopf.on.delete(*resource, registry=registry, id="delete", **only)
     async def on_delete(body: kopf.Body, retry: int, **_: Any) -> None:
-        _raise_for(await asyncio.to_thread(engine.delete, kind, body, retry))
+        with _kube_retried():
+            result = await asyncio.to_thread(engine.delete, kind, body, retry)
+        _raise_for(result)
 
 
 def configure_settings(settings: kopf.OperatorSettings) -> None:

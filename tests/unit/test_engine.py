@@ -327,3 +327,16 @@ def test_deleting_an_observed_object_leaves_aws_alone() -> None:
     assert result.outcome == "done"
     assert world.manager.calls == []
     assert world.ready()["reason"] == "Retained"
+
+
+def test_a_family_is_looked_up_again_until_a_lookup_went_through() -> None:
+    """A throttled lookup of a family (after a restart) must not count as done: the next
+    pass looks again rather than registering a second revision."""
+    from controller.reconcile.resources.task_definition import FamiliesSeen
+
+    seen = FamiliesSeen()
+    assert seen.first_look("kudos-test-api")
+    assert seen.first_look("kudos-test-api")  # the first lookup failed: still to do
+    seen.looked("kudos-test-api")
+    assert not seen.first_look("kudos-test-api")
+    assert seen.first_look("kudos-test-web")

@@ -128,12 +128,21 @@ def service_world(*objects: Body) -> World:
     return World(app(), ready_environment(), *objects)
 
 
+def log_group_made(world: World) -> None:
+    """The service's log group, missing, made with its retention."""
+    world.aws.answer("logs", "describe_log_groups", {"logGroups": []})
+    world.aws.answer("logs", "create_log_group", {})
+    world.aws.answer("logs", "put_retention_policy", {})
+
+
 def new_service(world: World, create_refused: tuple[str, str] | None = None) -> None:
-    """A new service's pass: not there yet, a revision registered, its Service Discovery
-    service and the ECS service created (or CreateService refused with (code, message))."""
+    """A new service's pass: not there yet, its log group made, a revision registered, its
+    Service Discovery service and the ECS service created (or CreateService refused with
+    (code, message))."""
     world.aws.answer(
         "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
     )
+    log_group_made(world)
     world.aws.answer(
         "ecs",
         "register_task_definition",
@@ -275,6 +284,7 @@ def test_Throttled() -> None:
     world.aws.answer(
         "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
     )
+    log_group_made(world)
     world.aws.refuse("ecs", "register_task_definition", "ThrottlingException", "Rate exceeded")
     result = world.reconcile(api)
     message = expect(world, api, result, "requeue", "Throttled", synced=SYNCED_ERROR)
@@ -743,11 +753,12 @@ def test_PathTaken() -> None:
 
 
 def new_service_before_routing(world: World) -> None:
-    """A new service's pass up to its routing: not there yet, a revision registered, its
-    Service Discovery service created."""
+    """A new service's pass up to its routing: not there yet, its log group made, a revision
+    registered, its Service Discovery service created."""
     world.aws.answer(
         "ecs", "describe_services", {"services": [], "failures": [{"reason": "MISSING"}]}
     )
+    log_group_made(world)
     world.aws.answer(
         "ecs",
         "register_task_definition",

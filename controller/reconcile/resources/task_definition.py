@@ -52,10 +52,13 @@ class FamiliesSeen:
 
     def first_look(self, family: str) -> bool:
         with self._lock:
-            if family in self._seen:
-                return False
+            return family not in self._seen
+
+    def looked(self, family: str) -> None:
+        """The family's lookup went through: not again in this process (a throttled or
+        failed one is tried again, or a revision registered before a restart is missed)."""
+        with self._lock:
             self._seen.add(family)
-            return True
 
 
 @dataclass(frozen=True)
@@ -130,8 +133,12 @@ class TaskDefinitionResource:
         """Revisions have no idempotency token: only an object older than this process can
         have one, and only the family's newest revision can be it; asked once per family
         per process (two reads), before registering."""
-        if not self._families.first_look(want.family) or not self._unsaved_possible():
+        if not self._families.first_look(want.family):
             return None
+        if not self._unsaved_possible():
+            self._families.looked(want.family)  # nothing of before this process to find
+            return None
+        found = None
         for arn in ecs.task_definition_revisions(self._ecs, want.family)[:1]:
             definition, tags = ecs.describe_task_definition_and_tags(self._ecs, arn)
             if self._ctx.owner.owns(tags) and task_definition_digest(definition) == want.digest:
@@ -140,8 +147,9 @@ class TaskDefinitionResource:
                     "FoundTaskDefinition",
                     f"found {arn.rsplit('/', 1)[-1]}, registered before a restart",
                 )
-                return arn
-        return None
+                found = arn
+        self._families.looked(want.family)
+        return found
 
     def diff(self, want: TaskDefinitionWant, seen: Seen[Revision]) -> dict[str, Any]:
         """Empty for a revision found by its content. Observing, the running revision is
