@@ -241,6 +241,10 @@ def _service(
         "COPILOT_ENVIRONMENT_NAME": env.name,
         "COPILOT_SERVICE_NAME": svc,
     }
+    # The service stack's LogGroup (retention 30 days), as Copilot's template makes it.
+    logs, group = aws.client("logs"), f"/copilot/{APP}-{env.name}-{svc}"
+    logs.create_log_group(logGroupName=group)
+    logs.put_retention_policy(logGroupName=group, retentionInDays=30)
     task_definition = ecs.register_task_definition(
         family=f"{APP}-{env.name}-{svc}",
         networkMode="awsvpc",
