@@ -14,6 +14,7 @@ Lease record change, never by comparing another node's renewTime with ours (cloc
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.server
 import logging
 import os
@@ -55,8 +56,6 @@ def lease_name(selector: str | None) -> str:
     """One Lease per shard: replicas with the same selector share it."""
     if not selector:
         return "kopilot"
-    import hashlib
-
     return f"kopilot-{hashlib.sha256(selector.encode()).hexdigest()[:10]}"
 
 

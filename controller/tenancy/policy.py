@@ -54,16 +54,6 @@ class Asks:
     derived: frozenset[str] = frozenset()
 
 
-# The lists of "empty: any" ids, by their spec name.
-_SNAKE = {
-    "vpcs": "vpcs",
-    "securityGroups": "security_groups",
-    "certificates": "certificates",
-    "kmsKeys": "kms_keys",
-    "logBuckets": "log_buckets",
-}
-
-
 def _matches(value: str, patterns: Sequence[str]) -> bool:
     return any(fnmatchcase(value, pattern) for pattern in patterns)
 
@@ -128,15 +118,15 @@ def refusal(
             for p in selected
         ):
             return refused(where, name, "names must start with an app prefix or match awsNames")
-    for what, asked in (
-        ("vpcs", asks.vpcs),
-        ("securityGroups", asks.security_groups),
-        ("certificates", asks.certificates),
-        ("kmsKeys", asks.kms_keys),
-        ("logBuckets", asks.log_buckets),
+    for what, attribute, asked in (
+        ("vpcs", "vpcs", asks.vpcs),
+        ("securityGroups", "security_groups", asks.security_groups),
+        ("certificates", "certificates", asks.certificates),
+        ("kmsKeys", "kms_keys", asks.kms_keys),
+        ("logBuckets", "log_buckets", asks.log_buckets),
     ):
         for where, value in asked:
-            lists = [getattr(p.spec, _SNAKE[what]) for p in selected]
+            lists = [getattr(p.spec, attribute) for p in selected]
             if not any(not allowed or _matches(value, allowed) for allowed in lists):
                 listed = sorted({v for allowed in lists for v in allowed})
                 return refused(where, value, f"{what}: {', '.join(listed)}")

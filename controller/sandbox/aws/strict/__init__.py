@@ -19,6 +19,7 @@ from . import (
     ecs_services,
     ecs_task_definitions,
     elbv2,
+    logs,
     tags,
 )
 from .rules import RULES, Refusal, Request, Rule, check, rules_markdown, validate
@@ -36,6 +37,7 @@ __all__ = [
     "ecs_services",
     "ecs_task_definitions",
     "elbv2",
+    "logs",
     "rules_markdown",
     "tags",
     "validate",
