@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -94,6 +95,9 @@ class Known:
     # The Application Auto Scaling targets of a batch's autoscaled services, by ResourceId
     # (None: not described this pass).
     scalable_targets: dict[str, Body] | None = None
+    # When the caller began reading (time.monotonic()): a body or description read before
+    # another pass of the object ended is stale, and that pass is newer (see Engine.reconcile).
+    as_of: float | None = None
 
 
 ST = TypeVar("ST", bound=pydantic.BaseModel)
@@ -276,6 +280,8 @@ class Engine:
         self._locks: dict[str, threading.Lock] = {}
         # uid -> the generation last seen Ready (by any pass: a resync may get there first).
         self._ready: dict[str, int] = {}
+        # uid -> when its last pass ended (time.monotonic()), to refuse stale reads.
+        self._passed: dict[str, float] = {}
         self._locks_guard = threading.Lock()
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
@@ -292,6 +298,7 @@ class Engine:
         with self._locks_guard:
             self._locks.pop(uid, None)
             self._ready.pop(uid, None)
+            self._passed.pop(uid, None)
         metrics.forget(uid)
 
     # -- entry points -------------------------------------------------------------------
@@ -316,7 +323,20 @@ class Engine:
                 # A retry (say a rollout poll) of a pass that another pass has since seen
                 # through to Ready: nothing is left for it to do.
                 return Result("done", message="already Ready", ready=True)
-            return self._run(resource, retry, deleting=False, known=known)
+            if self._stale(resource.uid, known):
+                # Read before another pass ended (a resync that listed the object as its
+                # own handler was about to write): that pass saw more, and this one, from
+                # older status, could register a revision twice.
+                return Result("done", message="a newer pass ran")
+            try:
+                return self._run(resource, retry, deleting=False, known=known)
+            finally:
+                self._passed[resource.uid] = time.monotonic()
+
+    def _stale(self, uid: str, known: Known | None) -> bool:
+        if known is None or known.as_of is None:
+            return False
+        return self._passed.get(uid, float("-inf")) > known.as_of
 
     def delete(self, kind: str, body: Any, retry: int = 0) -> Result:
         resource = Resource.from_body(kind, body)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,7 @@ def resync_environment_services(
     """Reconcile every EcsService of this environment; returns how many were visited.
     Services that are `busy` (their own handler is converging them) are left out, and so are
     those `selector` (this shard's labels) does not select."""
+    as_of = time.monotonic()  # what is listed below is no newer than this
     env = kube.get("EcsEnvironment", namespace, env_name)  # fresh: its reconcile just ran
     if env is None:
         return 0
@@ -81,7 +83,7 @@ def resync_environment_services(
     spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)
-    shared = Known(environment=env, app=app)
+    shared = Known(environment=env, app=app, as_of=as_of)
     listed = routes_listed = False
     visited = 0
     waiting: list[tuple[str, dict[str, Any]]] = []  # at most a batch, carried across pages

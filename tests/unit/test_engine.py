@@ -340,3 +340,37 @@ def test_a_family_is_looked_up_again_until_a_lookup_went_through() -> None:
     seen.looked("kudos-test-api")
     assert not seen.first_look("kudos-test-api")
     assert seen.first_look("kudos-test-web")
+
+
+def test_a_pass_from_reads_older_than_the_last_pass_does_nothing() -> None:
+    """A resync that listed the object before its own handler's pass ended holds older
+    status (and an older description): it must not act on it."""
+    import time
+
+    from controller.reconcile.engine import Known
+
+    world = _world()
+    listed = Known(as_of=time.monotonic())
+    world.engine.reconcile("Thing", world.body({"size": 1}))
+    stale = world.engine.reconcile("Thing", world.body({"size": 1}), known=listed)
+    assert stale.outcome == "done"
+    assert world.manager.calls == ["reconcile"]  # the stale pass did not run
+    fresh = world.engine.reconcile(
+        "Thing", world.body({"size": 1}), known=Known(as_of=time.monotonic())
+    )
+    assert fresh.outcome == "done"
+    assert world.manager.calls == ["reconcile", "reconcile"]
+
+
+def test_a_revision_this_process_registered_is_found_again_by_its_content() -> None:
+    """A pass whose status save failed after registering, or that started from older
+    status, finds the revision of its content rather than registering another."""
+    from controller.reconcile.resources.task_definition import FamiliesSeen
+
+    seen = FamiliesSeen()
+    seen.registered("kudos-test-api", "arn:td/kudos-test-api:2", "digest-b")
+    assert seen.mine("kudos-test-api", "digest-b") == "arn:td/kudos-test-api:2"
+    assert seen.mine("kudos-test-api", "digest-a") is None  # other content: a new revision
+    assert not seen.first_look("kudos-test-api")
+    seen.forget("kudos-test-api")
+    assert seen.first_look("kudos-test-api")

@@ -44,10 +44,13 @@ class TaskDefinitionCache:
 
 class FamiliesSeen:
     """Families whose newest revision this process has registered or looked at: an
-    unsaved revision (see TaskDefinitionResource.observe) is looked for once per family."""
+    unsaved revision (see TaskDefinitionResource.observe) is looked for once per family.
+    The revision this process last registered in a family is kept with its digest, so a
+    pass whose status save failed, or that started from older status, finds it again."""
 
     def __init__(self) -> None:
-        self._seen: set[str] = set()
+        # family -> (ARN, digest) of the revision this process registered last, or None
+        self._seen: dict[str, tuple[str, str] | None] = {}
         self._lock = threading.Lock()
 
     def first_look(self, family: str) -> bool:
@@ -58,7 +61,21 @@ class FamiliesSeen:
         """The family's lookup went through: not again in this process (a throttled or
         failed one is tried again, or a revision registered before a restart is missed)."""
         with self._lock:
-            self._seen.add(family)
+            self._seen.setdefault(family, None)
+
+    def registered(self, family: str, arn: str, digest: str) -> None:
+        with self._lock:
+            self._seen[family] = (arn, digest)
+
+    def mine(self, family: str, digest: str) -> str | None:
+        """The revision of this content this process registered last in the family."""
+        with self._lock:
+            last = self._seen.get(family)
+        return last[0] if last is not None and last[1] == digest else None
+
+    def forget(self, family: str) -> None:
+        with self._lock:
+            self._seen.pop(family, None)
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,9 @@ class TaskDefinitionResource:
             # and status must not take it for a revision of this content.
             self._digest = None
             return _revision(want.running)
+        mine = self._families.mine(want.family, want.digest)
+        if mine is not None:
+            return _revision(mine)
         unsaved = self._unsaved_revision(want)
         return None if unsaved is None else _revision(unsaved)
 
@@ -164,6 +184,7 @@ class TaskDefinitionResource:
         in_use = {a for a in (want.running, self._ctx.status.task_definition_arn) if a}
         arn = str(ecs.register_task_definition(self._ecs, want.request)["taskDefinitionArn"])
         self._cache.put(arn, want.digest)
+        self._families.registered(want.family, arn, want.digest)
         # Saved at once: registering again after a restart would make a second revision.
         self._ctx.save(
             EcsServiceStatus(task_definition_arn=arn, task_definition_digest=want.digest)
@@ -204,6 +225,11 @@ class TaskDefinitionResource:
 
     def delete(self, seen: Seen[Revision]) -> None:
         ecs.deregister_task_definition(self._ecs, seen.facts)
+        self._families.forget(_family(seen.facts))
+
+
+def _family(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
 
 
 def _revision(arn: str) -> Seen[Revision]:
