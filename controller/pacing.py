@@ -8,10 +8,13 @@ tokens unused) or flood it (short ones burn CPU and Kubernetes writes on rejecte
 So each (client, operation) has a lane. A lane is open until a call in it is throttled; from
 then on callers get time slots `interval` apart, one per caller (a Kubernetes object, named by
 `current_caller`), and keep their slot when they come back for it. The interval adapts: on a
-throttle it becomes the pace at which calls went through lately, plus a margin (the bucket's
-refill rate, measured), and it shrinks a little with every call that goes through, so the
-lane settles just under that rate and finds out when the limit is raised. A caller whose slot is far off is told to come back later (`Throttled`)
-instead of holding a worker thread; a slot under a second away is waited for in place.
+throttle it becomes the fastest pace at which calls went through in the last minutes, plus a
+margin (the bucket's refill rate, measured), and it shrinks a little with every call that
+goes through, so the lane settles just under that rate and finds out when the limit is
+raised; throttles that come whatever the pace do not slow it further. A caller whose slot is
+far off is told to come back later (`Throttled`) instead of holding a worker thread; a slot
+under a second away is waited for in place. A 5xx is botocore's to retry and says nothing of
+the rate.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ HEADROOM = 0.9  # pace at this share of the rate at which calls went through
 RATE_WINDOW = 30.0  # seconds of successes the rate is measured over
 WAIT_IN_PLACE = 1.0  # a slot this close is waited for without giving the thread back
 SLOT_GRACE = 60.0  # an unclaimed slot is dropped this long after its time
+# A throttle paces the lane at the fastest rate calls went through at lately (over this
+# many seconds), not the last one: throttles that come whatever the pace (an account shared
+# with other clients, a service under load) would otherwise slow the lane at every one,
+# each slower pace measured making the next one slower still, to MAX_INTERVAL.
+PACE_MEMORY = 300.0
 
 
 class Throttled(Exception):
@@ -84,6 +92,17 @@ class Lane:
     adjusted_at: float = 0.0
     slots: dict[str, float] = field(default_factory=dict)
     successes: deque[float] = field(default_factory=lambda: deque(maxlen=10))
+    paces: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=64))
+
+    def best_interval(self, now: float) -> float | None:
+        """The shortest measured interval of the last PACE_MEMORY seconds (measured now
+        too): the rate the bucket let through, as far as this lane has seen."""
+        measured = self.measured_interval(now)
+        if measured is not None:
+            self.paces.append((now, measured))
+        while self.paces and self.paces[0][0] < now - PACE_MEMORY:
+            self.paces.popleft()
+        return min((pace for _, pace in self.paces), default=None)
 
     def measured_interval(self, now: float) -> float | None:
         """Seconds between the calls that went through lately (the bucket's refill rate,
@@ -171,8 +190,10 @@ class Pacer:
                         lane.slots.clear()
                 return 0.0
             if not lane.interval:
-                lane.successes.clear()  # a burst that went through says nothing of the rate
-            measured = lane.measured_interval(now)
+                # A burst that went through says nothing of the rate.
+                lane.successes.clear()
+                lane.paces.clear()
+            measured = lane.best_interval(now)
             if measured is not None:
                 # Calls went through at this pace and the next one was refused: just below it.
                 lane.interval = min(max(measured / HEADROOM, FIRST_INTERVAL), MAX_INTERVAL)
@@ -210,11 +231,15 @@ class Pacer:
     def _needs_retry(
         self, request_dict: dict[str, Any], response: Any = None, **_: Any
     ) -> bool | None:
-        found = (request_dict.get("context") or {}).get("kopilot_pacing")
-        if found is None or found[1] is None or response is None:
-            return None  # botocore's own retry rules decide
+        context = request_dict.get("context") or {}
+        found = context.get("kopilot_pacing")
+        if found is None or response is None:
+            return None
         code = ((response[1] or {}).get("Error") or {}).get("Code", "")
-        return False if code in THROTTLE_CODES else None
+        if code not in THROTTLE_CODES:
+            return None  # botocore's own retry rules decide (a 5xx is retried, not paced)
+        context["kopilot_throttled"] = True  # an attempt was throttled, even if a retry passes
+        return False if found[1] is not None else None
 
     def _after_call(
         self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
@@ -224,9 +249,10 @@ class Pacer:
             return
         key, caller, started = found
         code = (parsed.get("Error") or {}).get("Code", "")
-        # botocore retried it (a call made outside any object's pass): the bucket was empty.
-        retried = (parsed.get("ResponseMetadata") or {}).get("RetryAttempts", 0) > 0
-        wait = self.after(key, caller, started, throttled=code in THROTTLE_CODES or retried)
+        # An attempt throttled and retried by botocore (a call made outside any object's
+        # pass) says the bucket was empty; one retried after a 5xx says nothing of the rate.
+        throttled = code in THROTTLE_CODES or bool(context.get("kopilot_throttled"))
+        wait = self.after(key, caller, started, throttled=throttled)
         if code in THROTTLE_CODES and caller is not None:
             metrics.waited(max(wait, 0.5), deferred=True)
             raise Throttled(model.name, max(wait, 0.5))

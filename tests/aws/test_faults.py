@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from controller.pacing import Pacer, Throttled, acting_for
 from controller.sandbox.aws import FaultRule
 from tests.fixtures_aws import LocalAws
 
@@ -164,3 +165,28 @@ def test_the_control_api_refuses_what_it_does_not_know(aws: LocalAws) -> None:
     with pytest.raises(ValueError, match="fault must be one of"):
         aws.set_faults({"fault": "explode"})
     assert aws.settings()["rollout_seconds"] == 1.0
+
+
+def test_the_pacer_counts_a_retried_throttle_and_not_a_retried_server_error(
+    aws: LocalAws,
+) -> None:
+    """botocore retries both for calls made outside an object's pass; only the throttle
+    says the bucket was empty (a 5xx counted as one slowed every lane under faults)."""
+    pacer = Pacer()
+    ecs = aws.client("ecs", max_attempts=3)
+    pacer.install(ecs)
+    key = (id(ecs), "ListClusters")
+
+    aws.set_faults(FaultRule("server_error", "ecs:ListClusters", count=1))
+    assert ecs.list_clusters()["ResponseMetadata"]["RetryAttempts"] == 1
+    assert pacer.interval(key) == 0.0
+
+    aws.set_faults(FaultRule("throttle", "ecs:ListClusters", count=1))
+    assert ecs.list_clusters()["ResponseMetadata"]["RetryAttempts"] == 1
+    assert pacer.interval(key) > 0.0
+
+    # Made for an object, a throttle is not retried inside botocore: the object's pass is
+    # told when its slot is.
+    aws.set_faults(FaultRule("throttle", "ecs:DescribeClusters", count=1))
+    with acting_for("uid-1"), pytest.raises(Throttled):
+        ecs.describe_clusters(clusters=["a"])

@@ -4,6 +4,7 @@ emulator's token buckets in tests/operator)."""
 from __future__ import annotations
 
 import contextlib
+import random
 
 import pytest
 
@@ -114,12 +115,16 @@ class Later(Exception):
         self.seconds = seconds
 
 
-def simulate(callers: int, burst: float, rate: float) -> tuple[float, int, int]:
+def simulate(
+    callers: int, burst: float, rate: float, noise: float = 0.0, seed: int = 7
+) -> tuple[float, int, int]:
     """Callers all wanting one call against a token bucket (capacity `burst`, refilling at
     `rate`/s), each doing what the operator does: wait, come back when told, or retry at
-    the slot the refusal gave. Returns (seconds until all got through, refused attempts,
-    times callers were told to come back later)."""
+    the slot the refusal gave. `noise`: the share of calls throttled whatever the pace
+    (an account shared with other clients, a service under load). Returns (seconds until
+    all got through, refused attempts, times callers were told to come back later)."""
     clock = Clock()
+    chance = random.Random(seed)
 
     def sleep(seconds: float) -> None:
         raise Later(seconds)
@@ -142,7 +147,7 @@ def simulate(callers: int, burst: float, rate: float) -> tuple[float, int, int]:
             continue
         tokens = min(max(burst, 1.0), tokens + (clock.now - last) * rate)
         last = clock.now
-        if tokens >= 1.0:
+        if tokens >= 1.0 and chance.random() >= noise:
             tokens -= 1.0
             pacer.after(KEY, caller, started, throttled=False)
             del pending[caller]
@@ -169,3 +174,16 @@ def test_an_unlimited_bucket_is_never_paced() -> None:
     elapsed, refused, deferred = simulate(100, burst=100, rate=20)
     assert (refused, deferred) == (0, 0)
     assert elapsed < 2
+
+
+@pytest.mark.parametrize(("noise", "bound"), [(0.2, 250), (0.35, 600)])
+def test_throttles_that_come_whatever_the_pace_do_not_slow_the_lane_to_a_crawl(
+    noise: float, bound: float
+) -> None:
+    """A fifth (or a third) of the calls throttled at random, with tokens to spare: slowing
+    down does not make them stop, so the lane must not climb to its longest interval. It
+    did, each slower pace measured making the next throttle's pace slower still: 200 calls
+    took 2,105 s (2,893 s). The bound is what a pace set once, from the fastest rate seen,
+    costs (about 0.7 s, 1.4 s between calls)."""
+    elapsed, refused, _ = simulate(200, burst=1000, rate=1000, noise=noise)
+    assert elapsed < bound, f"200 calls took {elapsed:.0f} s with {refused} refused"
