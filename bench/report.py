@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from . import breakdown
 from .calls import Calls
 from .kube import Readiness, Wait
 from .scenarios import MemoryResult, Phase, SizeResult, ThrottledResult, reads_goal
@@ -396,6 +397,14 @@ def memory_details(result: MemoryResult) -> list[str]:
         + ", ".join(f"{name} {seconds:.1f}" for name, seconds in sorted(result.cpu.items())),
         "",
     ]
+    if result.breakdown is not None:
+        lines += [
+            "Memory by owner at the end of the steady window (`--memory-breakdown`: this run "
+            "was under tracemalloc, whose bookkeeping inflates its RSS figures; see "
+            "bench/breakdown.py for how an allocation's owner is found):",
+            "",
+            *breakdown.table(result.breakdown),
+        ]
     return lines
 
 

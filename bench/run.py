@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         "work directory (costs some CPU: use it to find bottlenecks, not for the figures)",
     )
     parser.add_argument(
+        "--memory-breakdown",
+        action="store_true",
+        help="run the memory scenario's operator under tracemalloc and, once steady, group "
+        "its memory by owner (kopf, kubernetes client, botocore, our modules, ...); its RSS "
+        "figures then carry tracemalloc's bookkeeping: take them from a run without it",
+    )
+    parser.add_argument(
         "--note", action="append", default=[], help="a line to add to the header (repeatable)"
     )
     parser.add_argument(
@@ -158,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor_workers=args.floor_workers,
         profile=args.profile,
         max_wait=args.max_wait,
+        memory_breakdown=args.memory_breakdown,
     )
     launch = EmulatorSettings(rollout_seconds=args.rollout_seconds)
     (workdir / "aws").mkdir(exist_ok=True)

@@ -15,11 +15,11 @@ from typing import Any
 
 from controller.sandbox.aws import AwsEmulator, EmulatorSettings
 
-from . import manifests
+from . import breakdown, manifests
 from .calls import Calls, FirstCall, Pass, resync_passes, snapshot, wait_quiet
 from .endstate import differences, end_state
 from .floor import Floor
-from .kube import Kube, Readiness, StatusWatch, Wait
+from .kube import ROOT, Kube, Readiness, StatusWatch, Wait
 from .operator import MIB, Operator, process_facts
 from .system import cpu_times
 
@@ -36,6 +36,7 @@ class Settings:
     floor_workers: int = 8
     profile: bool = False  # run the operator under bench/sampler.py
     max_wait: float = 1200.0  # the longest wait for readiness; past it, partial figures
+    memory_breakdown: bool = False  # memory scenario under tracemalloc, grouped by owner
 
 
 @dataclass
@@ -79,6 +80,7 @@ class MemoryResult:
     cpu: dict[str, float]
     after_steady: Readiness  # still all Ready at the end of the steady window?
     facts: dict[str, int]  # the operator process at the end of the steady window
+    breakdown: breakdown.Breakdown | None = None  # --memory-breakdown: by owner, at the end
 
 
 @dataclass
@@ -125,14 +127,19 @@ class Bench:
         return name
 
     def _operator(
-        self, namespace: str, emulator: AwsEmulator, label: str, resync_seconds: float = 300.0
+        self,
+        namespace: str,
+        emulator: AwsEmulator,
+        label: str,
+        resync_seconds: float = 300.0,
+        env: dict[str, str] | None = None,
     ) -> Operator:
         workdir = self.settings.workdir
         profile = workdir / f"profile-{label}.txt" if self.settings.profile else None
         return Operator(
             self.kube.kubeconfig,
             namespace,
-            emulator.env(),
+            {**emulator.env(), **(env or {})},
             workdir / f"operator-{label}.log",
             resync_seconds=resync_seconds,
             profile_path=profile,
@@ -287,11 +294,19 @@ class Bench:
             list(pool.map(lambda d: self.kube.apply(namespace, manifests.stream(d)), chunks))
         watch = StatusWatch(self.kube, namespace).start()
         first_call = FirstCall(control).start()
+        dump = settings.workdir / f"tracemalloc-mem{services}.pickle"
+        traced = {breakdown.TRACE_ENV: str(breakdown.FRAMES), breakdown.DUMP_ENV: str(dump)}
         operator = self._operator(
-            namespace, self.emulator, f"mem{services}", resync_seconds=settings.resync_seconds * 2
+            namespace,
+            self.emulator,
+            f"mem{services}",
+            resync_seconds=settings.resync_seconds * 2,
+            env=traced if settings.memory_breakdown else None,
         )
+        by_owner = None
         try:
-            operator.start()
+            # Under tracemalloc, the start takes longer.
+            operator.start(timeout=300.0 if settings.memory_breakdown else 60.0)
             cpu_before = cpu_times(self._pids(self.emulator, operator))
             converged = self.kube.wait_all_ready(
                 namespace,
@@ -315,6 +330,9 @@ class Bench:
             calls = snapshot(control)
             after_steady = self.kube.readiness(namespace)
             facts = process_facts(operator.proc.pid) if operator.proc is not None else {}
+            if settings.memory_breakdown and operator.proc is not None:
+                self.log(f"[memory, N={services}] tracemalloc snapshot")
+                by_owner = breakdown.take(operator.proc.pid, dump, ROOT)
         finally:
             first_call.stop()
             watch.stop()
@@ -338,6 +356,7 @@ class Bench:
             cpu=cpu,
             after_steady=after_steady,
             facts=facts,
+            breakdown=by_owner,
         )
 
     # -- scenario 5 ---------------------------------------------------------------------------

@@ -12,6 +12,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import json
+import os
+import signal
+import threading
+import tracemalloc
+from types import FrameType
 
 # mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
@@ -58,3 +64,44 @@ def trim() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+TRACE_ENV = "KOPILOT_TRACEMALLOC"  # frames kept per allocation, e.g. 10
+DUMP_ENV = "KOPILOT_TRACEMALLOC_DUMP"  # where SIGUSR1 writes the snapshot
+
+
+def dump_on_signal() -> bool:
+    """For the benchmark's memory breakdown (bench/breakdown.py): with $KOPILOT_TRACEMALLOC
+    (frames per allocation) and $KOPILOT_TRACEMALLOC_DUMP (a file) set, trace allocations
+    from now on (imports are done: tracing them costs minutes) and, on SIGUSR1, write a
+    snapshot to the file (and `<file>.json`: tracemalloc's own memory, RSS when tracing
+    started). Nothing otherwise: no cost in a normal run."""
+    frames, path = os.environ.get(TRACE_ENV), os.environ.get(DUMP_ENV)
+    if not frames or not path:
+        return False
+    started_rss = _rss()
+    tracemalloc.start(int(frames))
+
+    def dump(_signum: int, _frame: FrameType | None) -> None:
+        snapshot = tracemalloc.take_snapshot()
+        facts = {
+            "tracemalloc_memory": tracemalloc.get_tracemalloc_memory(),
+            "traced": tracemalloc.get_traced_memory(),
+            "rss_when_tracing_started": started_rss,
+            "python_threads": threading.active_count(),
+        }
+        with open(f"{path}.json", "w") as out:
+            json.dump(facts, out)
+        snapshot.dump(f"{path}.tmp")
+        os.replace(f"{path}.tmp", path)  # whole or absent: the benchmark waits for it
+
+    signal.signal(signal.SIGUSR1, dump)
+    return True
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0

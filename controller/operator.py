@@ -145,8 +145,10 @@ def run(config: OperatorConfig) -> None:
             daemon=True,
         ).start()
     try:
+        registry = build_registry(config)
+        memory.dump_on_signal()  # --memory-breakdown only
         kopf.run(
-            registry=build_registry(config),
+            registry=registry,
             standalone=True,
             clusterwide=not config.namespaces,
             namespaces=list(config.namespaces),

@@ -1,4 +1,4 @@
-"""boto3 clients shared per (service, region, role).
+"""boto3 clients shared per (service, region, role), and clients for calls made once.
 
 botocore's retry limiter and connection pool live in the client, so one client per
 (service, region, role) is what makes `standard` retries and throttling behave, and each
@@ -48,6 +48,25 @@ class ClientFactory:
                 metrics.instrument(found, THROTTLE_CODES)  # every attempt, by error code
                 self._clients[key] = found
             return found
+
+    def once(self, service: str, region: str, role_arn: str | None = None) -> Any:
+        """A client for calls made once (EC2's default VPC lookup), not kept: from a session
+        of its own (the shared session's loader would keep the service's model, EC2's is
+        15 MB), with the shared credentials as they are now. Drop it after use."""
+        source = self._session_for(region, role_arn) if role_arn else self._session
+        credentials = source.get_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        found = boto3.session.Session().client(
+            service,
+            region_name=region,
+            config=_CONFIG,
+            aws_access_key_id=frozen.access_key if frozen else None,
+            aws_secret_access_key=frozen.secret_key if frozen else None,
+            aws_session_token=frozen.token if frozen else None,
+        )
+        self.pacer.install(found)
+        metrics.instrument(found, THROTTLE_CODES)
+        return found
 
     def _session_for(self, region: str, role_arn: str) -> boto3.session.Session:
         """A session whose credentials come from AssumeRole and refresh before expiry."""

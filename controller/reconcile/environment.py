@@ -200,7 +200,7 @@ class EnvironmentManager:
         if recorded is not None and recorded.default_security_group_id:
             network.default_security_group_id = recorded.default_security_group_id
             return
-        client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+        client = ctx.clients.once("ec2", spec.region, spec.role_arn)  # looked up once
         network.default_security_group_id = ec2.default_security_group(client, str(network.vpc_id))
 
     def _remove_load_balancer(self, ctx: EnvContext, spec: EcsEnvironmentSpec, kind: Kind) -> None:
@@ -228,7 +228,7 @@ class EnvironmentManager:
     def _vpc_cidr(self, ctx: EnvContext, spec: EcsEnvironmentSpec, vpc_id: str) -> str | None:
         key = (spec.region, vpc_id)
         if key not in self._vpc_cidrs:
-            client = ctx.clients.client("ec2", spec.region, spec.role_arn)
+            client = ctx.clients.once("ec2", spec.region, spec.role_arn)
             self._vpc_cidrs[key] = ec2.vpc_cidr(client, vpc_id)
         return self._vpc_cidrs[key]
 
@@ -243,7 +243,8 @@ class EnvironmentManager:
         recorded = ctx.status.network
         if recorded is not None and recorded.vpc_id and recorded.subnets:
             return recorded  # looked up once; the default VPC does not move
-        found = ec2.default_network(ctx.clients.client("ec2", spec.region, spec.role_arn))
+        # Looked up once, then recorded: the client (and EC2's model) is not kept.
+        found = ec2.default_network(ctx.clients.once("ec2", spec.region, spec.role_arn))
         if found is None or not found[1]:
             raise Terminal(
                 "NoDefaultVpc",

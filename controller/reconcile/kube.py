@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -18,9 +19,28 @@ PAGE_SIZE = 100
 
 class KubeGateway:
     def __init__(self, api_client: Any) -> None:
+        self._api = api_client
         self._custom = client.CustomObjectsApi(api_client)
-        self._extensions: Any = client.ApiextensionsV1Api(api_client)
-        self._core: Any = client.CoreV1Api(api_client)
+        # No CoreV1Api nor ApiextensionsV1Api: each method of the client's typed APIs carries
+        # a pydantic validator, and importing CoreV1Api alone costs 20 MB and 2 s, for one
+        # read of a namespace. Those two reads go through _read below.
+
+    def _read(self, path: str, name: str, query: builtins.list[tuple[str, str]]) -> Any:
+        """GET an API path ({name} filled in) as plain JSON; ApiException on an error."""
+        api = self._api
+        request = api.param_serialize(
+            method="GET",
+            resource_path=path,
+            path_params={"name": name} if name else None,
+            query_params=query,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = api.call_api(*request)
+        response.read()
+        return api.response_deserialize(
+            response_data=response, response_types_map={"200": "object"}
+        ).data
 
     def tenant_policies(self) -> builtins.list[dict[str, Any]]:
         """Every TenantPolicy (cluster-scoped; a few, set by the platform admin)."""
@@ -37,20 +57,25 @@ class KubeGateway:
 
     def namespace_labels(self, name: str) -> dict[str, str] | None:
         try:
-            found = self._core.read_namespace(name)
+            found = self._read("/api/v1/namespaces/{name}", name, [])
         except ApiException as err:
             if err.status == 404:
                 return None
             raise
-        return dict(found.metadata.labels or {})
+        return dict((found.get("metadata") or {}).get("labels") or {})
 
     def crd_deleting(self, kind: str) -> bool:
         """Whether the kind's CRD itself is being deleted (an uninstall). Listed by name:
         the operator's role may list CRDs (kopf needs that) but not get them."""
-        found = self._extensions.list_custom_resource_definition(
-            field_selector=f"metadata.name={_BY_KIND[kind].crd_name}"
+        found = self._read(
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            "",
+            [("fieldSelector", f"metadata.name={_BY_KIND[kind].crd_name}")],
         )
-        return any(item.metadata.deletion_timestamp for item in found.items)
+        return any(
+            (item.get("metadata") or {}).get("deletionTimestamp")
+            for item in found.get("items") or []
+        )
 
     def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         try:
@@ -94,10 +119,13 @@ class KubeGateway:
             if not token:
                 return
 
-    def patch_status(self, kind: str, namespace: str, name: str, status: dict[str, Any]) -> None:
-        """JSON merge patch of the status subresource: only `status` can change here."""
+    def patch_status(
+        self, kind: str, namespace: str, name: str, status: dict[str, Any]
+    ) -> str | None:
+        """JSON merge patch of the status subresource: only `status` can change here.
+        Returns the object's resourceVersion after it (None: the object is gone)."""
         try:
-            # The answer (the whole object) is not parsed: nothing here reads it.
+            # Only the resourceVersion of the answer (the whole object) is read.
             response: Any = self._custom.patch_namespaced_custom_object_status(
                 GROUP,
                 VERSION,
@@ -107,8 +135,11 @@ class KubeGateway:
                 {"status": status},
                 _preload_content=False,
             )
-            response.read()
+            data = response.read()
             response.release_conn()
         except ApiException as err:
             if err.status != 404:  # deleted meanwhile: nothing left to report on
                 raise
+            return None
+        version = (json.loads(data).get("metadata") or {}).get("resourceVersion")
+        return str(version) if version else None

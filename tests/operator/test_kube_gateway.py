@@ -52,3 +52,15 @@ def test_a_status_patch_changes_status_only(
     assert found is not None
     assert found["status"]["tasks"] == "1/1"
     assert found["spec"]["image"] == "nginx:1"
+
+
+def test_namespace_labels_and_crd_deletion_are_read_as_plain_json(
+    kube: Kube, kopilot_crds: list[str], namespace: str
+) -> None:
+    gateway = KubeGateway(kube.api)
+
+    labels = gateway.namespace_labels(namespace)
+    assert labels is not None
+    assert labels["kubernetes.io/metadata.name"] == namespace
+    assert gateway.namespace_labels("no-such-namespace") is None
+    assert gateway.crd_deleting("EcsService") is False

@@ -216,6 +216,9 @@ class FakeAws(ClientFactory):
     def client(self, service: str, region: str, role_arn: str | None = None) -> Any:
         return self._made(service)[0]
 
+    def once(self, service: str, region: str, role_arn: str | None = None) -> Any:
+        return self._made(service)[0]
+
     def stub(self, service: str) -> Stubber:
         return self._made(service)[1]
 
@@ -350,7 +353,8 @@ class World:
         self.kube = FakeKube(*objects)
         self.aws = FakeAws()
         self.events = Events([])
-        self.services = ServiceManager()
+        # Health reads are their own pass step, stubbed in tests/unit/test_service_health.py.
+        self.services = ServiceManager(read_health=False)
         self.engine = Engine(
             [AppManager(), EnvironmentManager(), self.services],
             self.kube,
