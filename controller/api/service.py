@@ -21,6 +21,7 @@ from .common import (
     StatusModel,
     Tags,
     conditions_field,
+    handled_generation_field,
     immutable_rule,
     management_policy_field,
     planned_changes_field,
@@ -1059,6 +1060,40 @@ class ServiceConnectStatus(StatusModel):
     discovery_arn: str | None = Field(None, description="Cloud Map service ECS created for it.")
 
 
+class TaskCounts(StatusModel):
+    """The service's tasks by lastStatus, as ListTasks and DescribeTasks report them."""
+
+    running: int = Field(0, description="RUNNING tasks.")
+    pending: int = Field(0, description="Tasks ECS wants running that are not RUNNING yet.")
+    stopped: int = Field(
+        0, description="Tasks ECS still lists as stopped (about the last hour; 100 at most)."
+    )
+
+
+class EndpointHealth(StatusModel):
+    """A Service Connect server's endpoints: its tasks registered in the Cloud Map services
+    of its discovery names, and how many Cloud Map reports HEALTHY."""
+
+    healthy: int = Field(0, description="Instances HEALTHY in GetInstancesHealthStatus.")
+    registered: int = Field(0, description="Instances registered.")
+
+
+class ServiceHealth(StatusModel):
+    """Task and endpoint health, read while the service is not steady and otherwise at most
+    every 10 minutes (docs/day-2.md): `at` says when."""
+
+    tasks: TaskCounts | None = Field(None, description=TaskCounts.__doc__)
+    healthy: int = Field(0, description="Running tasks whose healthStatus is HEALTHY.")
+    unhealthy: int = Field(0, description="Running tasks whose healthStatus is UNHEALTHY.")
+    unknown: int = Field(
+        0, description="Running tasks with healthStatus UNKNOWN (no container health check)."
+    )
+    endpoints: EndpointHealth | None = Field(
+        None, description="Service Connect servers only. " + (EndpointHealth.__doc__ or "")
+    )
+    at: str | None = Field(None, description="When this was read (RFC 3339).")
+
+
 class HttpStatus(StatusModel):
     """The service's routing from its environment's load balancer (spec.http)."""
 
@@ -1072,6 +1107,7 @@ class EcsServiceStatus(StatusModel):
     """What kopilot created and observed for the service."""
 
     observed_generation: int | None = Field(None, description="The generation last reconciled.")
+    handled_generation: int | None = handled_generation_field()
     conditions: list[Condition] = conditions_field()
     service_arn: str | None = Field(None, description="The ECS service's ARN.")
     task_definition_arn: str | None = Field(None, description="Task definition in use.")
@@ -1094,6 +1130,7 @@ class EcsServiceStatus(StatusModel):
         None, description="The Service Discovery Cloud Map service ({svc})."
     )
     http: HttpStatus | None = Field(None, description=HttpStatus.__doc__)
+    health: ServiceHealth | None = Field(None, description=ServiceHealth.__doc__)
     autoscaling: AutoscalingStatus | None = Field(None, description=AutoscalingStatus.__doc__)
     ecs_events: EcsEventsSeen | None = Field(None, description=EcsEventsSeen.__doc__)
     log_groups: list[str] | None = Field(

@@ -114,3 +114,19 @@ def services_in(sd: Any, namespace_id: str) -> Iterator[dict[str, Any]]:
     )
     for page in pages:
         yield from page.get("Services", [])
+
+
+def instances_health(sd: Any, service_id: str) -> dict[str, str]:
+    """GetInstancesHealthStatus of every instance of a service (100 a page): id -> HEALTHY,
+    UNHEALTHY or UNKNOWN. A service gone meanwhile has none."""
+    found: dict[str, str] = {}
+    request: dict[str, Any] = {"ServiceId": service_id, "MaxResults": 100}
+    try:
+        while True:
+            response = sd.get_instances_health_status(**request)
+            found.update(response.get("Status") or {})
+            if not response.get("NextToken"):
+                return found
+            request["NextToken"] = response["NextToken"]
+    except sd.exceptions.ServiceNotFound:
+        return found

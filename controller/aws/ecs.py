@@ -128,3 +128,30 @@ def update_service(ecs: Any, request: dict[str, Any]) -> dict[str, Any]:
 
 def delete_service(ecs: Any, cluster: str, name: str) -> None:
     ecs.delete_service(cluster=cluster, service=name, force=True)
+
+
+TASKS_BATCH = 100  # ListTasks pages and DescribeTasks batches hold at most 100 tasks
+
+
+def service_tasks(ecs: Any, cluster: str, service: str) -> list[dict[str, Any]]:
+    """The tasks ECS wants running for a service (ListTasks, every page), described in
+    batches of 100; the pending ones included."""
+    arns: list[str] = []
+    pages = ecs.get_paginator("list_tasks").paginate(
+        cluster=cluster, serviceName=service, PaginationConfig={"PageSize": TASKS_BATCH}
+    )
+    for page in pages:
+        arns.extend(page.get("taskArns", []))
+    tasks: list[dict[str, Any]] = []
+    for start in range(0, len(arns), TASKS_BATCH):
+        batch = arns[start : start + TASKS_BATCH]
+        tasks.extend(ecs.describe_tasks(cluster=cluster, tasks=batch).get("tasks", []))
+    return tasks
+
+
+def stopped_task_count(ecs: Any, cluster: str, service: str) -> int:
+    """How many stopped tasks ECS still lists for the service: one page, 100 at most."""
+    response = ecs.list_tasks(
+        cluster=cluster, serviceName=service, desiredStatus="STOPPED", maxResults=TASKS_BATCH
+    )
+    return len(response.get("taskArns", []))

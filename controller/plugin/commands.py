@@ -196,6 +196,10 @@ def status(ctx: Context, name: str) -> dict[str, Any]:
         "deployments": [_deployment(d) for d in (described or {}).get("deployments") or []],
         "tasks": tasks,
         "endpoints": st.get("endpoints") or {},
+        # As the operator last read it (status.health): no Cloud Map call of the plugin's.
+        "endpointHealth": {**health["endpoints"], "at": health.get("at")}
+        if (health := st.get("health") or {}).get("endpoints")
+        else None,
         "events": [
             {"createdAt": _iso(e.get("createdAt")), "message": e.get("message")}
             for e in events[:EVENTS_SHOWN]

@@ -90,6 +90,12 @@ def status(doc: dict[str, Any]) -> str:
     endpoints = _endpoints(doc["endpoints"])
     if endpoints:
         out += ["", "Endpoints", table(["KIND", "ENDPOINT"], endpoints, "  ")]
+    seen = doc.get("endpointHealth")
+    if seen:
+        out.append(
+            f"  {seen['healthy']}/{seen['registered']} Service Connect endpoints healthy in "
+            f"Cloud Map (read {age(seen['at'])} ago)"
+        )
     if doc["events"]:
         out += ["", "Recent events"]
         out += [f"  {age(e['createdAt']):>4}  {e['message']}" for e in doc["events"]]

@@ -10,10 +10,13 @@ instead of creating twice (reconcile.lifecycle).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from ..api.environment import EcsEnvironmentSpec
 from ..api.service import (
@@ -25,11 +28,11 @@ from ..api.service import (
     ServiceConnectStatus,
     ServiceHttp,
 )
-from ..aws import cloudmap
+from ..aws import cloudmap, ecs
 from ..aws import logs as cloudwatch_logs
 from ..aws.coalesce import ServiceDescriber
 from ..naming import Names, holder_of, owner_of
-from ..observe import ecs_events
+from ..observe import ecs_events, health
 from ..observe.service import (
     is_ready,
     rollout,
@@ -73,7 +76,7 @@ from .resources.task_definition import (
 from .rollouts import RolloutTicket
 from .waiting import environment_key
 
-PROCESS_STARTED = datetime.now(UTC)
+log = logging.getLogger("kopilot.service")
 # The field manager of kopf's own writes (the finalizer), as managedFields names it.
 KOPF_FIELD_MANAGER = "kopf"
 ROLLOUT_POLL_SECONDS = 5.0  # when the handler hands the wait back to kopf
@@ -89,11 +92,15 @@ class ServiceManager:
     status_model = EcsServiceStatus
     retained = "ECS service left in AWS"
 
-    def __init__(self, keep_revisions: int = KEEP_REVISIONS) -> None:
+    def __init__(self, keep_revisions: int = KEEP_REVISIONS, read_health: bool = True) -> None:
         self.task_definitions = TaskDefinitionCache()
+        self.read_health = read_health  # status.health; unit passes that stub AWS turn it off
         self.describer = ServiceDescriber()
         self.keep_revisions = keep_revisions
         self._families = FamiliesSeen()
+        # When this process began to act (a replica builds its managers once it leads): an
+        # object handled before then may have a revision an earlier leader did not record.
+        self.acting_since = datetime.now(UTC)
         # (Region, role, network.connect.namespace) -> (ARN, name) of namespaces found.
         self._namespaces: dict[tuple[str, str, str], tuple[str, str]] = {}
 
@@ -232,6 +239,8 @@ class ServiceManager:
         if spec.autoscaling is not None:
             _scale(ctx, spec, sctx, aas)  # the target names the service: it must exist
         outcome = self._outcome(spec, sctx, described, revision, held)
+        if self.read_health:
+            _observe_health(ctx, sctx, client, sd, described, steady=outcome.ready)
         if outcome.requeue_after is not None:
             outcome.watch = RolloutTicket(
                 env_spec.region, env_spec.role_arn, sctx.cluster, sctx.service_name, revision
@@ -253,7 +262,7 @@ class ServiceManager:
             client,
             self.task_definitions,
             self._families,
-            unsaved_possible=lambda: _handled_before(ctx, PROCESS_STARTED),
+            unsaved_possible=lambda: _handled_before(ctx, self.acting_since),
             keep_revisions=self.keep_revisions,
         )
         want = TaskDefinitionWant(
@@ -601,11 +610,51 @@ def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:
     if not fresh or ctx.observing:
         return
     for event in fresh:
-        ctx.event("EcsServiceEvent", event.message, warning=event.warning)
+        ctx.event("EcsServiceEvent", event.message, warning=event.warning, now=True)
     at, ids = ecs_events.mark(fresh, seen.at, seen.ids)
     # With the pass's own status write, not one more: a pass that dies before it ends
     # posts its events again (at least once, never lost).
     ctx.record(EcsServiceStatus(ecs_events=EcsEventsSeen(at=at, ids=ids)))
+
+
+def _observe_health(
+    ctx: SvcContext,
+    sctx: ServiceContext,
+    client: Any,
+    sd: Any,
+    described: dict[str, Any],
+    *,
+    steady: bool,
+) -> None:
+    """status.health, read only when due (controller.observe.health), with the pass's own
+    status write. A failed read keeps what was recorded: it is no reason to fail the pass."""
+    now = datetime.now(UTC)
+    was_ready = is_true(ctx.resource.status.get("conditions"))
+    recorded = ctx.status.health
+    key = ctx.resource.uid
+    if not health.due(
+        recorded,
+        described,
+        steady=steady,
+        was_ready=was_ready,
+        now=now,
+        since=health.PROCESS_STARTED,
+        key=key,
+    ):
+        return
+    try:
+        tasks = ecs.service_tasks(client, sctx.cluster, sctx.service_name)
+        found = health.task_health(
+            tasks, ecs.stopped_task_count(client, sctx.cluster, sctx.service_name), now
+        )
+        discovery = health.discovery_service_ids(described)
+        if discovery:
+            statuses = [cloudmap.instances_health(sd, service_id) for service_id in discovery]
+            found = found.model_copy(update={"endpoints": health.endpoint_health(statuses)})
+    except ClientError as err:
+        log.warning("%s: task health not read: %s", ctx.resource.name, err)
+        return
+    ctx.record(EcsServiceStatus(health=found))
 
 
 def _scale(ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, aas: AwsClient) -> None:

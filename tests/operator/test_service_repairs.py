@@ -61,6 +61,12 @@ def test_a_service_discovery_service_deleted_outside_kopilot_is_made_again(
     operator.start()
     first = wait_ready(kube, namespace, "ecsservices", "api", timeout=60)["status"]
     sd = aws.client("servicediscovery")
+    # Cloud Map refuses to delete a service with instances (ECS registers each task): the
+    # person who deletes it deregisters them first.
+    instances = sd.list_instances(ServiceId=first["serviceDiscoveryId"])["Instances"]
+    assert instances, "ECS registered the running task"
+    for instance in instances:
+        sd.deregister_instance(ServiceId=first["serviceDiscoveryId"], InstanceId=instance["Id"])
     sd.delete_service(Id=first["serviceDiscoveryId"])
 
     repaired = eventually(

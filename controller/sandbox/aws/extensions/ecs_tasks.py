@@ -4,7 +4,8 @@ moto keeps tasks for RunTask only, and its ListTasks ignores serviceName. Here e
 deployment of a service (ecs_services.py) keeps task objects for its counts: `pendingCount`
 tasks PENDING and `runningCount` tasks RUNNING (oldest first), started by the deployment
 (Task.startedBy is its id, Task.group `service:<name>`). A task that starts RUNNING writes a
-line to its containers' awslogs streams (task_logs.py). Tasks beyond the counts, and those
+line to its containers' awslogs streams (task_logs.py) and is registered in the service's
+Cloud Map services (ecs_task_instances.py) until it stops. Tasks beyond the counts, and those
 of deployments that are gone, stop; a deployment whose tasks cannot start (an unpullable
 image, --fail-rollouts) stops them with the stoppedReason ECS gives. Stopped tasks stay
 listed with desiredStatus STOPPED, as ECS shows them for a while.
@@ -23,7 +24,7 @@ from moto.ec2.models import ec2_backends
 from moto.ecs.exceptions import InvalidParameterException, TaskDefinitionNotFoundException
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from . import task_logs
+from . import ecs_task_instances, task_logs
 from .paging import page_request
 
 _moto_list_tasks: Any = EC2ContainerServiceResponse.list_tasks
@@ -173,7 +174,10 @@ def _start(backend: Backend, task: Task, when: datetime) -> None:
     )
 
 
-def _stop(task: Task, when: datetime, reason: str, code: str, failed: bool = False) -> None:
+def _stop(
+    backend: Backend, task: Task, when: datetime, reason: str, code: str, failed: bool = False
+) -> None:
+    ecs_task_instances.deregister(backend, task)
     for container in task["containers"]:
         container["lastStatus"] = "STOPPED"
         if failed:
@@ -208,7 +212,7 @@ def fail(
         _own(backend, service)[task["taskArn"]] = task
         live.append(task)
     for task in live:
-        _stop(task, when, reason or _GENERIC_FAILURE, "TaskFailedToStart", failed=True)
+        _stop(backend, task, when, reason or _GENERIC_FAILURE, "TaskFailedToStart", failed=True)
     _trim(backend, service)
     return str(live[0]["taskArn"].rsplit("/", 1)[-1])
 
@@ -223,7 +227,13 @@ def sync(backend: Backend, service: Service, now: datetime) -> None:
     deployments = {d["id"]: d for d in service.deployments}
     for task in tasks:
         if _is_live(task) and task["startedBy"] not in deployments:
-            _stop(task, now, _SCALED_IN.format(id=task["startedBy"]), "ServiceSchedulerInitiated")
+            _stop(
+                backend,
+                task,
+                now,
+                _SCALED_IN.format(id=task["startedBy"]),
+                "ServiceSchedulerInitiated",
+            )
     for deployment in service.deployments:
         if deployment["failedTasks"] and not deployment["runningCount"]:
             continue  # its tasks failed to start (fail()); ECS keeps retrying
@@ -233,7 +243,13 @@ def sync(backend: Backend, service: Service, now: datetime) -> None:
         pending = sorted((t for t in live if t["lastStatus"] == "PENDING"), key=_created)
         # Scale in: pending tasks go first, then the newest running ones.
         for task in (pending[::-1] + running[::-1])[: max(0, len(live) - wanted)]:
-            _stop(task, now, _SCALED_IN.format(id=deployment["id"]), "ServiceSchedulerInitiated")
+            _stop(
+                backend,
+                task,
+                now,
+                _SCALED_IN.format(id=deployment["id"]),
+                "ServiceSchedulerInitiated",
+            )
         for _ in range(max(0, wanted - len(live))):
             task = _new_task(backend, service, deployment, now)
             _own(backend, service)[task["taskArn"]] = task
@@ -250,6 +266,13 @@ def sync(backend: Backend, service: Service, now: datetime) -> None:
                 # A rollout that completed between two requests completed at its own time.
                 started = min(now, max(task["createdAt"], deployment["updatedAt"]))
                 _start(backend, task, started)
+                ecs_task_instances.register(
+                    backend,
+                    service,
+                    deployment,
+                    task,
+                    _task_definition(backend, deployment["taskDefinition"]),
+                )
     _trim(backend, service)
 
 
