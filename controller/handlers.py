@@ -18,6 +18,7 @@ from kubernetes.client.exceptions import ApiException
 
 from .api import GROUP, VERSION
 from .api.crd import KINDS
+from .handled import StatusDiffBaseStorage, UnmarkedProgressStorage
 from .reconcile.conditions import ready_and_synced
 from .reconcile.convergence import KINDS as POLICIES
 from .reconcile.convergence import KindPolicy, Timing, Waits, converge
@@ -182,8 +183,9 @@ def _register_deletion(
 def configure_settings(settings: kopf.OperatorSettings) -> None:
     settings.persistence.finalizer = FINALIZER
     # kopf's bookkeeping goes to annotations, never to spec or to our status schema.
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="kopilot.dev")
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+    settings.persistence.progress_storage = UnmarkedProgressStorage(prefix="kopilot.dev")
+    # What was handled is read from status (controller.handled): no annotation write.
+    settings.persistence.diffbase_storage = StatusDiffBaseStorage(
         prefix="kopilot.dev", key="last-handled-configuration"
     )
     # Events come from the engine (kopf.event) with reasons a person can act on; kopf's own

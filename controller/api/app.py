@@ -15,6 +15,7 @@ from .common import (
     StatusModel,
     Tags,
     conditions_field,
+    handled_generation_field,
     tags_field,
 )
 
@@ -62,6 +63,7 @@ class EcsAppStatus(StatusModel):
     """What kopilot observed of the application."""
 
     observed_generation: int | None = Field(None, description="The generation last reconciled.")
+    handled_generation: int | None = handled_generation_field()
     conditions: list[Condition] = conditions_field()
     environments: Counts | None = Field(None, description="The application's EcsEnvironments.")
     services: Counts | None = Field(None, description="The application's EcsServices.")

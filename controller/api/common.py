@@ -41,6 +41,14 @@ def management_policy_field(what: str) -> Any:
     )
 
 
+def handled_generation_field() -> Any:
+    return Field(
+        None,
+        description="The generation whose handling ended (done, or stopped on a terminal "
+        "error), where observedGeneration is also set by passes that look again later.",
+    )
+
+
 def planned_changes_field() -> Any:
     return Field(
         None,

@@ -20,6 +20,7 @@ from .common import (
     StatusModel,
     Tags,
     conditions_field,
+    handled_generation_field,
     immutable_rule,
     management_policy_field,
     planned_changes_field,
@@ -312,6 +313,7 @@ class EcsEnvironmentStatus(StatusModel):
     """What kopilot created and observed for the environment."""
 
     observed_generation: int | None = Field(None, description="The generation last reconciled.")
+    handled_generation: int | None = handled_generation_field()
     conditions: list[Condition] = conditions_field()
     cluster_arn: str | None = Field(None, description="The ECS cluster's ARN.")
     namespace: NamespaceStatus | None = Field(None, description=NamespaceStatus.__doc__)

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .engine import Engine, Known, Result
+from .engine import Engine, Known, Notes, Result
 from .rollouts import RolloutTicket, RolloutWatcher
 from .waiting import Wakeups, environment_key, object_key
 
@@ -87,10 +87,28 @@ async def converge(
             started = loop.time()
             await waits.wakeups.wait(key, budget)
             budget -= loop.time() - started
+    notes = Notes()
+    try:
+        return await _passes(engine, waits, timing, kind, body, retry, budget, notes)
+    finally:
+        engine.post_notes(notes)
+
+
+async def _passes(
+    engine: Engine,
+    waits: Waits,
+    timing: Timing,
+    kind: str,
+    body: Any,
+    retry: int,
+    budget: float,
+    notes: Notes,
+) -> Result:
+    loop = asyncio.get_running_loop()
     status: dict[str, Any] | None = None
     known: Known | None = None
     while True:
-        result = await asyncio.to_thread(engine.reconcile, kind, body, retry, known, status)
+        result = await asyncio.to_thread(engine.reconcile, kind, body, retry, known, status, notes)
         if result.outcome != "requeue" or result.delay > budget:
             if result.outcome == "requeue" and result.delay > timing.handler_wait_seconds:
                 # Back a little before the time, to wait out the rest here (an AWS slot).

@@ -54,6 +54,7 @@ class Resource:
     status: dict[str, Any]  # as stored (camelCase); Context.status is its typed view
     body: Any = None  # the raw object, for event posting
     created: str | None = None  # metadata.creationTimestamp
+    version: str | None = None  # metadata.resourceVersion
 
     @classmethod
     def from_body(cls, kind: str, body: Any) -> Resource:
@@ -68,6 +69,7 @@ class Resource:
             status=_plain(body.get("status") or {}),
             body=body,
             created=meta.get("creationTimestamp"),
+            version=meta.get("resourceVersion"),
         )
 
     @property
@@ -103,8 +105,11 @@ class Known:
 ST = TypeVar("ST", bound=pydantic.BaseModel)
 
 
+# The generation whose handling ended (a pass done, or stopped on a terminal error): what
+# kopf's diff base is derived from (controller.handled), so kopf writes no annotation.
+HANDLED = "handledGeneration"
 # Status fields that say nothing of what exists in AWS.
-_BOOKKEEPING = frozenset({"conditions", "observedGeneration", "plannedChanges"})
+_BOOKKEEPING = frozenset({"conditions", "observedGeneration", HANDLED, "plannedChanges"})
 
 
 def _made_nothing(status: dict[str, Any]) -> bool:
@@ -145,6 +150,17 @@ class Result:
     reads: Known = field(default_factory=Known)
 
 
+@dataclass
+class Notes:
+    """kopilot's own Normal events of one handler's passes, posted as one when the handler
+    hands back (Engine.post_notes): a new service's creations and its becoming Ready say
+    one thing, "created ...; 1/1 tasks running". Warnings, and ECS's own events (whose
+    ids status records as posted), are posted at once."""
+
+    resource: Resource | None = None
+    said: list[tuple[str, str]] = field(default_factory=list)  # (reason, message)
+
+
 class Context(Generic[ST]):
     """What a manager may use: the resource and its typed status, AWS clients, Kubernetes
     reads, status saves, events."""
@@ -157,8 +173,10 @@ class Context(Generic[ST]):
         events: EventSink,
         status_model: type[ST],
         known: Known | None = None,
+        notes: Notes | None = None,
     ) -> None:
         self.resource = resource
+        self._notes = notes
         self.kube = kube
         self.clients = clients
         self._events = events
@@ -170,6 +188,7 @@ class Context(Generic[ST]):
         # idempotent create returned): written with the pass's conditions, in one patch.
         self.unsaved: dict[str, Any] = {}
         self.events_posted = 0
+        self.written_version: str | None = None  # after this pass's last status write
         # managementPolicy Observe: nothing in AWS is changed; `planned` says what would be.
         self.observing = False
         self.planned: list[str] = []
@@ -210,7 +229,7 @@ class Context(Generic[ST]):
         return wire(update)
 
     def _save_wire(self, fields: dict[str, Any]) -> None:
-        self.kube.patch_status(
+        self.written_version = self.kube.patch_status(
             self.resource.kind, self.resource.namespace, self.resource.name, fields
         )
         _deep_merge(self.resource.status, fields)
@@ -229,8 +248,13 @@ class Context(Generic[ST]):
             )
         return tags
 
-    def event(self, reason: str, message: str, warning: bool = False) -> None:
+    def event(self, reason: str, message: str, warning: bool = False, now: bool = False) -> None:
+        """A Kubernetes Event on the object; `now`: not merged into the handler's one."""
         self.events_posted += 1
+        if self._notes is not None and not (warning or now):
+            self._notes.resource = self.resource
+            self._notes.said.append((reason, message))
+            return
         self._events(self.resource, "Warning" if warning else "Normal", reason, message)
 
 
@@ -280,6 +304,8 @@ class Engine:
         self._locks: dict[str, threading.Lock] = {}
         # uid -> the generation last seen Ready (by any pass: a resync may get there first).
         self._ready: dict[str, int] = {}
+        # uid -> the resourceVersion of this process's last status write (see _fresh).
+        self._written: dict[str, str] = {}
         # uid -> when its last pass ended (time.monotonic()), to refuse stale reads.
         self._passed: dict[str, float] = {}
         self._locks_guard = threading.Lock()
@@ -299,6 +325,7 @@ class Engine:
             self._locks.pop(uid, None)
             self._ready.pop(uid, None)
             self._passed.pop(uid, None)
+            self._written.pop(uid, None)
         metrics.forget(uid)
 
     # -- entry points -------------------------------------------------------------------
@@ -310,6 +337,7 @@ class Engine:
         retry: int = 0,
         known: Known | None = None,
         status: dict[str, Any] | None = None,
+        notes: Notes | None = None,
     ) -> Result:
         """One pass. `status`, when given, replaces the body's (older) status: the status
         an earlier pass of this same handler left, for a pass run again in-process.
@@ -323,15 +351,45 @@ class Engine:
                 # A retry (say a rollout poll) of a pass that another pass has since seen
                 # through to Ready: nothing is left for it to do.
                 return Result("done", message="already Ready", ready=True)
+            if known is None and status is None:
+                fresh = self._fresh(resource)
+                if fresh is not resource and fresh.status.get(HANDLED) == fresh.generation:
+                    # kopf's cause came from an older body: this generation's handling
+                    # ended since (the resync looks at it again in its time).
+                    return Result("done", message="already handled", ready=_is_ready(fresh))
+                resource = fresh
             if self._stale(resource.uid, known):
                 # Read before another pass ended (a resync that listed the object as its
                 # own handler was about to write): that pass saw more, and this one, from
                 # older status, could register a revision twice.
                 return Result("done", message="a newer pass ran")
             try:
-                return self._run(resource, retry, deleting=False, known=known)
+                return self._run(resource, retry, deleting=False, known=known, notes=notes)
             finally:
                 self._passed[resource.uid] = time.monotonic()
+
+    def post_notes(self, notes: Notes) -> None:
+        """The handler's Normal events as one: the last one's reason (where it ended up),
+        every message in order."""
+        if notes.resource is None or not notes.said:
+            return
+        reason = notes.said[-1][0]
+        message = "; ".join(dict.fromkeys(message for _, message in notes.said))
+        notes.said.clear()
+        self._events(notes.resource, "Normal", reason, message)
+
+    def _fresh(self, resource: Resource) -> Resource:
+        """The object as stored, when the body kopf handed over is not the one this
+        process's last status write made: kopf hands over the last event it queued while
+        its handler ran, which may be the write before the last (a pass from it would post
+        ECS's events again, or say Ready twice), or a change made since (then the read
+        returns the same). Status is written by kopilot alone, so a body with our last
+        write's resourceVersion needs no read."""
+        written = self._written.get(resource.uid)
+        if written is None or written == resource.version:
+            return resource
+        current = self._kube.get(resource.kind, resource.namespace, resource.name)
+        return resource if current is None else Resource.from_body(resource.kind, current)
 
     def _stale(self, uid: str, known: Known | None) -> bool:
         if known is None or known.as_of is None:
@@ -360,15 +418,24 @@ class Engine:
     # -- the one pass ---------------------------------------------------------------------
 
     def _run(
-        self, resource: Resource, retry: int, deleting: bool, known: Known | None = None
+        self,
+        resource: Resource,
+        retry: int,
+        deleting: bool,
+        known: Known | None = None,
+        notes: Notes | None = None,
     ) -> Result:
         manager = self._managers[resource.kind]
         ctx: Context[Any] = Context(
-            resource, self._kube, self._clients, self._events, manager.status_model, known
+            resource, self._kube, self._clients, self._events, manager.status_model, known, notes
         )
         # AWS pacing gives each object its slot; the pass is counted and timed (metrics).
         with acting_for(resource.uid), metrics.measured(resource.kind, resource.uid) as measured:
-            result = self._outcome_of(ctx, manager, retry, deleting)
+            try:
+                result = self._outcome_of(ctx, manager, retry, deleting)
+            finally:
+                if ctx.written_version is not None:
+                    self._written[resource.uid] = ctx.written_version
             measured.done(result.outcome, resource.status)
         result.status, result.reads = resource.status, ctx.reads
         return result
@@ -464,6 +531,8 @@ class Engine:
             "observedGeneration": resource.generation,
             "conditions": conditions,
         }
+        if outcome.requeue_after is None and not deleting:
+            status[HANDLED] = resource.generation
         if ctx.observing or "plannedChanges" in resource.status:
             status["plannedChanges"] = ctx.planned if ctx.observing else None
         if ctx.unsaved or _changed(resource.status, status):
@@ -512,7 +581,12 @@ class Engine:
         conditions = merge_conditions(
             resource.status.get("conditions", []), updates, resource.generation, now_rfc3339()
         )
-        status = {"observedGeneration": resource.generation, "conditions": conditions}
+        status: dict[str, Any] = {
+            "observedGeneration": resource.generation,
+            "conditions": conditions,
+        }
+        if terminal:
+            status[HANDLED] = resource.generation
         if _changed(resource.status, status):
             ctx._save_wire(_merged(ctx.unsaved, status))
             ctx.event(error.reason, error.message, warning=True)
@@ -529,6 +603,11 @@ class Engine:
         """Doubling from the base, up to the resync period, with jitter."""
         base: float = min(self._backoff_base * (2**retry), self._backoff_max)
         return base * random.uniform(0.8, 1.2)
+
+
+def _is_ready(resource: Resource) -> bool:
+    ready = find(resource.status.get("conditions"), READY)
+    return ready is not None and ready.get("status") == "True"
 
 
 def _observed(ctx: Context[Any], outcome: Outcome) -> Outcome:

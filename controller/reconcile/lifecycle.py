@@ -199,10 +199,12 @@ def ensure(
     a kind that must know a resource is its own before its other steps observes it first."""
     if isinstance(seen, _NotObserved):
         seen = observe_claimed(ctx, client, want, adopt)
+    made = False  # by this call (a client may not announce it: see Seen.created)
     if seen is None:
         try:
             with _classified(client, "create"):
                 seen = client.create(want)
+                made = True
         except AlreadyExists as taken:
             seen = taken.seen
             claim(ctx, client, seen, adopt)
@@ -226,7 +228,7 @@ def ensure(
     if kept is not None and ctx.observing and client.trusts_recorded and not _ours(ctx, seen):
         kept = None  # observed, not adopted: Manage must find it and claim it
     if kept is not None:
-        if seen.created and client.idempotent_create:
+        if (made or seen.created) and client.idempotent_create:
             ctx.record(kept)
         else:
             ctx.save(kept)

@@ -76,10 +76,19 @@ def test_environment_creates_namespace_and_cluster_with_service_connect_default(
         **env(tags={"stage": "test"})["spec"],
         **{k: obj["spec"][k] for k in obj["spec"] if k not in ("app", "region", "tags")},
     }
-    events = kubectl(
-        "get", "events", "-n", namespace, "-o", "jsonpath={.items[*].reason}"
-    ).stdout.split()
-    assert {"CreatingNamespace", "CreatedNamespace", "CreatedCluster", "Available"} <= set(events)
+    # One event for what the handler did, with the reason it ended on.
+    [event] = [
+        e
+        for e in kube.core.list_namespaced_event(namespace).items
+        if e.involved_object.kind == "EcsEnvironment"
+    ]
+    assert event.reason == "Available"
+    for said in (
+        "creating Cloud Map namespace test.kudos.local (DNS_PRIVATE)",
+        f"Cloud Map namespace test.kudos.local is {ns['Id']}",
+        "created ECS cluster kudos-test",
+    ):
+        assert said in event.message
     # `kubectl describe` credits them to kopilot ("From"), not to the framework under it.
     sources = kubectl(
         "get", "events", "-n", namespace, "-o", "jsonpath={.items[*].source.component}"

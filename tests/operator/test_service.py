@@ -4,6 +4,7 @@ Discovery semantics as a user checks them in kubectl and in AWS."""
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 
 import pytest
@@ -249,12 +250,13 @@ def test_a_no_op_resync_of_25_routed_autoscaled_services_makes_no_writes_and_bat
     assert [after[n]["status"]["http"]["rulePriority"] for n in names] == priorities  # type: ignore[index]
 
 
-def test_a_new_service_waits_in_memory_and_writes_its_object_five_times(
+def test_a_new_service_waits_in_memory_and_writes_its_object_three_times(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
 ) -> None:
-    """kopf's finalizer, the task definition ARN (saved before the next step), RollingOut,
-    Ready, kopf's last-handled annotation. Waiting for the rollout through kopf retries
-    would add progress annotations and wake-up touches to each service, every 5 s."""
+    """kopf's finalizer, RollingOut (with what was created), Ready (with handledGeneration).
+    The task definition's ARN goes out with RollingOut, and kopf's diff base is read from
+    status rather than written as an annotation. Waiting for the rollout through kopf
+    retries would add progress annotations and wake-up touches to each service, every 5 s."""
     apply(kubectl, namespace, app(), env())
     operator.start()
     wait_ready(kube, namespace, "ecsenvironments", "test")
@@ -264,15 +266,13 @@ def test_a_new_service_waits_in_memory_and_writes_its_object_five_times(
     ]["resourceVersion"]
     aws.settings(rollout_seconds=3)  # long enough for a kopf retry to show if one happened
     apply(kubectl, namespace, *[service(n, port=8080) for n in names])
-    handled = f"{GROUP}/last-handled-configuration"
     for n in names:
-        wait_ready(kube, namespace, "ecsservices", n, timeout=60)
-        eventually(
-            lambda n=n: get(kube, namespace, "ecsservices", n),
-            lambda o: handled in ((o or {}).get("metadata", {}).get("annotations") or {}),
-        )
+        ready = wait_ready(kube, namespace, "ecsservices", n, timeout=60)
+        assert ready["status"]["handledGeneration"] == 1
+    time.sleep(2)  # anything written after Ready would show now
 
     modified = Counter[str]()
+    annotations: set[str] = set()
     stream = watch.Watch().stream(
         kube.custom.list_namespaced_custom_object,
         GROUP,
@@ -285,7 +285,23 @@ def test_a_new_service_waits_in_memory_and_writes_its_object_five_times(
     for event in stream:
         if event["type"] == "MODIFIED":
             modified[event["object"]["metadata"]["name"]] += 1
-    assert modified == dict.fromkeys(names, 5)
+            annotations |= set(event["object"]["metadata"].get("annotations") or {})
+    assert modified == dict.fromkeys(names, 3)
+    assert f"{GROUP}/last-handled-configuration" not in annotations
+    assert aws.counters().get("ecs:RegisterTaskDefinition") == 3
+    # One event of kopilot's own per service: what it made and that it is Ready (ECS's own
+    # events are mirrored beside it, each once).
+    for n in names:
+        own = [
+            e
+            for e in kube.core.list_namespaced_event(
+                namespace, field_selector=f"involvedObject.name={n}"
+            ).items
+            if e.reason != "EcsServiceEvent"
+        ]
+        assert [(e.reason, e.count or 1) for e in own] == [("Available", 1)]
+        assert f"created ECS service {n} (task definition kudos-test-{n}:1" in own[0].message
+        assert own[0].message.endswith("1/1 tasks running")
 
 
 def test_a_failed_rollout_is_reported(

@@ -96,7 +96,11 @@ class TaskDefinitionResource:
     not_owned_reason = "TaskDefinitionNotOwned"
     rename_hint = "set another spec.name"
     terminal_codes = COMMON_TERMINAL_CODES
-    idempotent_create = False  # a repeat would register a second revision: saved at once
+    # Registering has no client token, but a repeat by kopilot finds the same revision: a
+    # pass of this process in `families` (even from status without its ARN), a process
+    # acting after this one by looking at the family's newest revision (_unsaved_revision).
+    # So its ARN is written with the pass's status, not at once.
+    idempotent_create = True
     trusts_recorded = False
 
     def __init__(
@@ -185,10 +189,6 @@ class TaskDefinitionResource:
         arn = str(ecs.register_task_definition(self._ecs, want.request)["taskDefinitionArn"])
         self._cache.put(arn, want.digest)
         self._families.registered(want.family, arn, want.digest)
-        # Saved at once: registering again after a restart would make a second revision.
-        self._ctx.save(
-            EcsServiceStatus(task_definition_arn=arn, task_definition_digest=want.digest)
-        )
         self._prune(want.family, keep={arn, *in_use})
         seen = _revision(arn)
         seen.created = want.announce
