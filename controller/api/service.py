@@ -716,6 +716,29 @@ def _names_a_container(m: Any, sidecar: Sidecar, target: str) -> bool:
     return target in others or (target != sidecar.name and m.name in (None, target))
 
 
+def container_name_problem(spec: EcsServiceSpec, container: str) -> str | None:
+    """With the service's own container named (spec.name, else metadata.name, which the
+    schema cannot see): the sidecar names and dependencies AWS would refuse, said as the
+    spec's fields. The CEL rules check the same when spec.name is set."""
+    for i, sidecar in enumerate(spec.sidecars):
+        if sidecar.name == container:
+            return (
+                f"sidecars[{i}].name {sidecar.name!r} is the service's own container name "
+                "(spec.name, else metadata.name): a task's containers need names of their "
+                "own; rename the sidecar"
+            )
+    names = {container, *_sidecar_names(spec)}
+    for i, sidecar in enumerate(spec.sidecars):
+        for target in sidecar.depends_on:
+            if target not in names:
+                return (
+                    f"sidecars[{i}].dependsOn names {target!r}, which is no container of "
+                    f"this task: name another sidecar or the service's own container "
+                    f"{container!r}"
+                )
+    return None
+
+
 def _health_checked(m: Any, target: str) -> bool:
     sidecar = next((s for s in m.sidecars if s.name == target), None)
     return (sidecar.health_check if sidecar is not None else m.health_check) is not None

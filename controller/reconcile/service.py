@@ -27,6 +27,7 @@ from ..api.service import (
     Rollout,
     ServiceConnectStatus,
     ServiceHttp,
+    container_name_problem,
 )
 from ..aws import cloudmap, ecs
 from ..aws import logs as cloudwatch_logs
@@ -177,6 +178,9 @@ class ServiceManager:
                 f"EcsEnvironment {spec.environment!r} (for all its services) or on this "
                 "EcsService; the role needs the AmazonECSTaskExecutionRolePolicy policy",
             )
+        problem = container_name_problem(spec, service_ctx.names.svc)
+        if problem is not None:
+            raise Terminal("InvalidSpec", problem)
         if spec.network.service_discovery.enabled and service_ctx.namespace_type == "HTTP":
             raise Terminal(
                 "ServiceDiscoveryNeedsDns",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from controller.api.service import EcsServiceSpec
+from controller.api.service import EcsServiceSpec, container_name_problem
 from controller.naming import Names
 from controller.render.service import (
     ServiceContext,
@@ -921,3 +921,17 @@ def test_exec_is_said_only_when_on_at_creation_and_in_the_desired_service() -> N
     assert "enableExecuteCommand" not in create_service_request(
         off, context(), TD_ARN, REGISTRY_ARN, "t"
     )
+
+
+def test_container_names_the_schema_cannot_see_are_checked_against_the_object_name() -> None:
+    """Without spec.name the service's container is named after the object: a sidecar of
+    that name, or a dependency on a container that is not there, is an InvalidSpec before
+    AWS refuses the task definition."""
+    clash = spec(sidecars=[{"name": "api", "image": "envoy:1"}])
+    assert "sidecars[0].name 'api' is the service's own container name" in str(
+        container_name_problem(clash, "api")
+    )
+    dangling = spec(sidecars=[{"name": "proxy", "image": "envoy:1", "dependsOn": {"web": "START"}}])
+    assert "sidecars[0].dependsOn names 'web'" in str(container_name_problem(dangling, "api"))
+    fine = spec(sidecars=[{"name": "proxy", "image": "envoy:1", "dependsOn": {"api": "START"}}])
+    assert container_name_problem(fine, "api") is None

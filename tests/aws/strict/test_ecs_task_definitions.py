@@ -75,6 +75,59 @@ def test_a_container_name_is_255_letters_digits_underscores_or_hyphens(aws: Loca
     assert registered["containerDefinitions"][0]["name"] == "My_app-1"
 
 
+def test_container_names_are_unique_in_a_task_definition(aws: LocalAws) -> None:
+    twins = [_container(), _container(image="envoyproxy/envoy")]
+    assert _refusal(aws, containerDefinitions=twins) == {
+        "Code": "ClientException",
+        "Message": "Container names must be unique within a Task Definition.",
+    }
+
+    containers = [_container(), _container(name="envoy", image="envoyproxy/envoy")]
+    registered = _register(aws, containerDefinitions=containers)
+    assert [c["name"] for c in registered["containerDefinitions"]] == ["app", "envoy"]
+
+
+def test_a_dependency_names_a_container_of_the_task_definition(aws: LocalAws) -> None:
+    waits = [{"containerName": "envoy", "condition": "START"}]
+    assert _refusal(aws, containerDefinitions=[_container(dependsOn=waits)]) == {
+        "Code": "ClientException",
+        "Message": "Cannot depend on container + 'envoy' because it does not exist",
+    }
+
+    containers = [_container(dependsOn=waits), _container(name="envoy", essential=False)]
+    registered = _register(aws, containerDefinitions=containers)
+    assert registered["containerDefinitions"][0]["dependsOn"] == waits
+
+
+def test_a_container_does_not_depend_on_itself(aws: LocalAws) -> None:
+    waits = [{"containerName": "app", "condition": "START"}]
+    assert _refusal(aws, containerDefinitions=[_container(dependsOn=waits)]) == {
+        "Code": "ClientException",
+        "Message": "Container 'app' cannot depend on itself.",
+    }
+
+    containers = [_container(), _container(name="envoy", dependsOn=waits)]
+    assert _register(aws, containerDefinitions=containers)["containerDefinitions"][1]["dependsOn"]
+
+
+@pytest.mark.parametrize("condition", ["RUNNING", "healthy", ""])
+def test_a_dependency_condition_comes_from_the_enum(aws: LocalAws, condition: str) -> None:
+    containers = [
+        _container(dependsOn=[{"containerName": "init", "condition": condition}]),
+        _container(name="init", essential=False),
+    ]
+    assert _refusal(aws, containerDefinitions=containers) == {
+        "Code": "ClientException",
+        "Message": f"Invalid dependency condition '{condition}' in container 'app': must be "
+        "one of START, COMPLETE, SUCCESS, HEALTHY.",
+    }
+
+    for accepted in ("START", "COMPLETE", "SUCCESS"):
+        containers[0]["dependsOn"][0]["condition"] = accepted
+        registered = _register(aws, containerDefinitions=containers)
+        assert registered["containerDefinitions"][0]["dependsOn"][0]["condition"] == accepted
+
+
 def test_fargate_needs_awsvpc_and_task_level_sizes(aws: LocalAws) -> None:
     assert _refusal(aws, networkMode="bridge")["Message"] == (
         "Fargate only supports network mode 'awsvpc'."

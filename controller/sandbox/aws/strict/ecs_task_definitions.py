@@ -1,5 +1,6 @@
-"""Strict rules of ECS RegisterTaskDefinition: names, port mappings, health checks, Fargate's
-network mode and task sizes, and the execution role that logs and secrets need."""
+"""Strict rules of ECS RegisterTaskDefinition: names, container dependencies, port mappings,
+health checks, Fargate's network mode and task sizes, and the execution role that logs and
+secrets need."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ APP_PROTOCOLS = ("http", "http2", "grpc")
 # HealthCheck: the range each setting allows, in seconds (retries: a count).
 HEALTH_CHECK_BOUNDS = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10),
                        "startPeriod": (0, 300)}  # fmt: skip
+# ContainerDependency.condition (ContainerCondition): "Valid Values: START | COMPLETE |
+# SUCCESS | HEALTHY".
+DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 
 
 def _memory_steps(low: int, high: int, step: int) -> frozenset[int]:
@@ -70,6 +74,14 @@ def _port_mappings(request: Request) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield str(container.get("name")), mapping
 
 
+def _dependencies(request: Request) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(container name, dependency) of every `dependsOn` entry of the task definition."""
+    for container in _containers(request):
+        for dependency in container.get("dependsOn") or []:
+            if isinstance(dependency, dict):
+                yield str(container.get("name")), dependency
+
+
 def _is_fargate(request: Request) -> bool:
     return "FARGATE" in (request.get("requiresCompatibilities") or [])
 
@@ -108,6 +120,85 @@ def _container_name(request: Request) -> str | None:
             return f"Container.name must be at most {NAME_MAX} characters long."
         if not _NAME.fullmatch(name):
             return "Container.name contains invalid characters."
+    return None
+
+
+# ContainerDefinition.name: "If you're linking multiple containers together in a task
+# definition, the name of one container can be entered in the links of another container to
+# connect the containers": a name stands for one container of the task definition. The API
+# reference states no message; this is the one AWS answers (ClientException, HTTP 400, as
+# reported in github.com/Shippable/support/issues/2946).
+@rule(
+    "ecs.container-name-unique",
+    operations=REGISTER,
+    code=CLIENT,
+    summary="Container names are unique in the task definition (links, `dependsOn` and load "
+    "balancers name a container by it).",
+    source=f"{API}/API_ContainerDefinition.html#ECS-Type-ContainerDefinition-name",
+    test=f"{TESTS}::test_container_names_are_unique_in_a_task_definition",
+)
+def _container_name_unique(request: Request) -> str | None:
+    names = [container.get("name") for container in _containers(request)]
+    if len(names) != len(set(map(str, names))):
+        return "Container names must be unique within a Task Definition."
+    return None
+
+
+# ContainerDefinition.dependsOn: "A container can contain multiple dependencies on other
+# containers in a task definition." AWS's message, typo included, as reported in
+# github.com/dagster-io/dagster/issues/6926 and github.com/eagletmt/hako/pull/99.
+@rule(
+    "ecs.depends-on-container-exists",
+    operations=REGISTER,
+    code=CLIENT,
+    summary="A `dependsOn` entry's `containerName` names a container of the task definition.",
+    source=f"{API}/API_ContainerDefinition.html#ECS-Type-ContainerDefinition-dependsOn",
+    test=f"{TESTS}::test_a_dependency_names_a_container_of_the_task_definition",
+)
+def _depends_on_container_exists(request: Request) -> str | None:
+    names = {str(container.get("name")) for container in _containers(request)}
+    for _, dependency in _dependencies(request):
+        target = str(dependency.get("containerName"))
+        if target not in names:
+            return f"Cannot depend on container + '{target}' because it does not exist"
+    return None
+
+
+# ContainerDefinition.dependsOn: "dependencies on other containers in a task definition". The
+# message is not documented; this one is written in AWS's style.
+@rule(
+    "ecs.depends-on-self",
+    operations=REGISTER,
+    code=CLIENT,
+    summary="A container does not depend on itself: `dependsOn` names other containers.",
+    source=f"{API}/API_ContainerDefinition.html#ECS-Type-ContainerDefinition-dependsOn",
+    test=f"{TESTS}::test_a_container_does_not_depend_on_itself",
+)
+def _depends_on_self(request: Request) -> str | None:
+    for container, dependency in _dependencies(request):
+        if str(dependency.get("containerName")) == container:
+            return f"Container '{container}' cannot depend on itself."
+    return None
+
+
+# ContainerDependency.condition: the ContainerCondition enum (botocore does not check enums).
+# The message is not documented; this one is written in AWS's style.
+@rule(
+    "ecs.depends-on-condition",
+    operations=REGISTER,
+    code=CLIENT,
+    summary="A dependency's `condition` is START, COMPLETE, SUCCESS or HEALTHY.",
+    source=f"{API}/API_ContainerDependency.html#ECS-Type-ContainerDependency-condition",
+    test=f"{TESTS}::test_a_dependency_condition_comes_from_the_enum",
+)
+def _depends_on_condition(request: Request) -> str | None:
+    for container, dependency in _dependencies(request):
+        condition = dependency.get("condition")
+        if condition not in DEPENDENCY_CONDITIONS:
+            return (
+                f"Invalid dependency condition '{condition}' in container '{container}': "
+                f"must be one of {', '.join(DEPENDENCY_CONDITIONS)}."
+            )
     return None
 
 
