@@ -30,14 +30,16 @@ demo: setup controlplane
 	$(BIN)/kopilot sandbox demo $(DEMO_ARGS)
 
 # pytest exits 5 when it collected nothing: that is a broken suite, and it says so.
+# Two workers (pytest-xdist), each with its own control plane and local AWS; a test file
+# stays on one worker. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: setup controlplane
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); code=$$?; \
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests; the suite is broken" >&2; fi; \
 	  exit $$code
 
-# The chaos tests (not in `make test` yet: see pyproject.toml), at a size for the record:
-# 40 services, a minute of AccessDenied (CHAOS_SERVICES=6 CHAOS_DENIED_SECONDS=8 is the CI
-# size). KOPILOT_CHAOS_SEED=... replays a run.
+# The chaos tests at a size for the record: 40 services, a minute of AccessDenied (`make test`
+# runs them at the CI size, 6 services and 8 s). KOPILOT_CHAOS_SEED=... replays a run.
 CHAOS_SERVICES ?= 40
 CHAOS_DENIED_SECONDS ?= 60
 chaos: setup controlplane

@@ -219,6 +219,52 @@ def _plugin_status(sandbox: Sandbox, name: str) -> None:
     )
 
 
+# The operator's own series a person looks at first (docs/metrics.md); histogram buckets and
+# the process's and Python's series are left out of the demo's sample, and AWS requests are
+# summed by service (there is a series per operation and error code).
+_METRICS_SHOWN = (
+    "controller_runtime_reconcile_total",
+    "kopilot_objects",
+    "kopilot_aws_api_throttled_requests_total",
+    "controller_runtime_reconcile_time_seconds_count",
+)
+_AWS_REQUESTS = "kopilot_aws_api_requests_total"
+
+
+def metrics_sample(text: str) -> list[str]:
+    """The lines of a /metrics page that `_METRICS_SHOWN` names, in its order, then the
+    AWS requests by service."""
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    shown = [
+        line
+        for name in _METRICS_SHOWN
+        for line in lines
+        if line.startswith((f"{name}{{", f"{name} "))
+    ]
+    by_service: dict[str, float] = {}
+    for line in lines:
+        if line.startswith(f"{_AWS_REQUESTS}{{"):
+            labels, value = line.rsplit(" ", 1)
+            service = labels.split('service="', 1)[1].split('"', 1)[0]
+            by_service[service] = by_service.get(service, 0.0) + float(value)
+    if by_service:
+        counts = ", ".join(f"{name} {int(n)}" for name, n in sorted(by_service.items()))
+        shown.append(f"{_AWS_REQUESTS}, summed by service: {counts}")
+    return shown
+
+
+def _metrics(sandbox: Sandbox) -> None:
+    if sandbox.metrics_url is None:
+        return
+    import urllib.request
+
+    print(f"\n$ curl -s {sandbox.metrics_url}   # a sample: see docs/metrics.md", flush=True)
+    with urllib.request.urlopen(sandbox.metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    for line in metrics_sample(text):
+        print(f"  {line}")
+
+
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -248,6 +294,7 @@ def demo(keep: bool, timeout: float) -> int:
         if not ok:
             _err(f"operator log ({sandbox.operator_log}):\n{log_tail(sandbox.operator_log, 40)}")
         _plugin_status(sandbox, "api")
+        _metrics(sandbox)
         if keep:
             _print_access(sandbox)
             print("Press Ctrl-C to stop it.", flush=True)

@@ -16,6 +16,7 @@ from botocore.config import Config
 
 from .aws import AwsEmulator, EmulatorSettings
 from .controlplane import ControlPlane
+from .controlplane.processes import free_port
 from .manifests import install_crds
 from .operator_process import OperatorProcess
 
@@ -38,6 +39,7 @@ class Sandbox:
         )
         self.resync_seconds = resync_seconds
         self.operator_log = self.workdir / "operator.log"
+        self.metrics_url: str | None = None  # the operator's /metrics, once it runs
         self._operator: Any = None
         self._api: Any = None
 
@@ -79,6 +81,8 @@ class Sandbox:
         return self
 
     def _start_operator(self) -> None:
+        port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
         self._operator = OperatorProcess(
             self.kubeconfig,
             None,
@@ -87,6 +91,7 @@ class Sandbox:
             resync_seconds=self.resync_seconds,
             app_status_seconds=2.0,
             verbose=False,
+            extra_args=["--metrics", f"127.0.0.1:{port}"],
         ).start()
 
     def stop(self) -> None:

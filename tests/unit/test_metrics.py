@@ -310,3 +310,22 @@ def test_serves_the_registry_at_metrics() -> None:
     ):
         assert f"# TYPE {name.removesuffix('_total')}" in text, name
     assert "_created" not in text
+
+
+def test_the_demos_sample_shows_reconciles_objects_and_aws_calls_without_buckets() -> None:
+    from prometheus_client import generate_latest
+
+    from controller.sandbox.commands import metrics_sample
+
+    metrics.reconciled("EcsService", "success", 0.2)
+    sample = metrics_sample(generate_latest(metrics.REGISTRY).decode())
+    assert any(line.startswith("controller_runtime_reconcile_total{") for line in sample), sample
+    assert not any("_bucket" in line or line.startswith(("process_", "python_")) for line in sample)
+    page = (
+        'kopilot_aws_api_requests_total{code="",operation="CreateService",service="ecs"} 2.0\n'
+        'kopilot_aws_api_requests_total{code="x",operation="DescribeServices",service="ecs"} 3.0\n'
+        'kopilot_aws_api_requests_total{code="",operation="CreateService",service="logs"} 1.0\n'
+    )
+    assert metrics_sample(page) == [
+        "kopilot_aws_api_requests_total, summed by service: ecs 5, logs 1"
+    ]
