@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,13 @@ if TYPE_CHECKING:
 
 # The local AWS fixtures live beside these (tests/fixtures_aws.py).
 pytest_plugins = ["tests.fixtures_aws"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist's workers run with SIGINT ignored, and an ignored signal stays ignored in
+    # every process started from them: a test that sends Ctrl-C to the plugin or to a
+    # process owning a control plane would wait for it forever.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass(frozen=True)

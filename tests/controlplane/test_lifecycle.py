@@ -69,7 +69,7 @@ def test_no_process_outlives_an_owner_that_is_killed(how: signal.Signals, tmp_pa
     assert len(pids) == 2
     assert all(_alive(p) for p in pids)
     owner.send_signal(how)
-    owner.wait(timeout=90)  # the apiserver shuts down gracefully, slower on a busy machine
+    owner.wait(timeout=30)
     assert _wait_gone(pids) == []
 
 

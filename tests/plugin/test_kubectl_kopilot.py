@@ -209,7 +209,7 @@ def test_kubectl_kopilot(
         [third] = lines.take(1, timeout=30)
         assert "container api started" in third
         follow.send_signal(signal.SIGINT)
-        follow.wait(timeout=30)
+        follow.wait(timeout=10)
         assert follow.stderr is not None
         err = follow.stderr.read()
     finally:
