@@ -1084,12 +1084,16 @@ class ServiceConnectStatus(StatusModel):
 
 
 class TaskCounts(StatusModel):
-    """The service's tasks by lastStatus, as ListTasks and DescribeTasks report them."""
+    """The service's tasks: running and pending (DescribeServices, or ListTasks and
+    DescribeTasks when a container has a health check), and the failed ones of its
+    current deployment."""
 
     running: int = Field(0, description="RUNNING tasks.")
     pending: int = Field(0, description="Tasks ECS wants running that are not RUNNING yet.")
-    stopped: int = Field(
-        0, description="Tasks ECS still lists as stopped (about the last hour; 100 at most)."
+    failed: int = Field(
+        0,
+        description="Tasks of the current (PRIMARY) deployment that failed to start or "
+        "stopped (DescribeServices failedTasks).",
     )
 
 
@@ -1102,8 +1106,8 @@ class EndpointHealth(StatusModel):
 
 
 class ServiceHealth(StatusModel):
-    """Task and endpoint health, read while the service is not steady and otherwise at most
-    every 10 minutes (docs/day-2.md): `at` says when."""
+    """Task and endpoint health, read when the service becomes Ready and when ECS's task
+    counts move (docs/day-2.md): `at` says when."""
 
     tasks: TaskCounts | None = Field(None, description=TaskCounts.__doc__)
     healthy: int = Field(0, description="Running tasks whose healthStatus is HEALTHY.")

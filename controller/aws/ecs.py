@@ -147,11 +147,3 @@ def service_tasks(ecs: Any, cluster: str, service: str) -> list[dict[str, Any]]:
         batch = arns[start : start + TASKS_BATCH]
         tasks.extend(ecs.describe_tasks(cluster=cluster, tasks=batch).get("tasks", []))
     return tasks
-
-
-def stopped_task_count(ecs: Any, cluster: str, service: str) -> int:
-    """How many stopped tasks ECS still lists for the service: one page, 100 at most."""
-    response = ecs.list_tasks(
-        cluster=cluster, serviceName=service, desiredStatus="STOPPED", maxResults=TASKS_BATCH
-    )
-    return len(response.get("taskArns", []))

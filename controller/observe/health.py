@@ -1,15 +1,16 @@
 """Task and endpoint health of an ECS service, and when to read it again.
 
-Reading it costs ListTasks (twice: running and stopped), DescribeTasks and one
-GetInstancesHealthStatus per Service Connect discovery service: four calls or more per
-service, where a no-op resync reads each service with a tenth of a DescribeServices. So it is
-read when the facts move (docs/day-2.md): on the pass where Ready turns (a rollout done, or
-failed), and when DescribeServices's running and pending counts (read anyway) no longer match
-the recorded ones (a task replaced, a scaling), at most once per MISMATCH_SECONDS. Not on the
-polls of a rollout, nor on a timer: a steady service costs nothing. Health never recorded
-(services an older kopilot made) is read once, at an offset of its own within
-FIRST_READ_SPREAD_SECONDS of the start, so that an upgrade does not read every service at
-once. `kubectl kopilot status` reads the live view.
+Without a container health check every task's healthStatus is UNKNOWN, so the counts come
+from DescribeServices (read anyway) and cost nothing; with one, ListTasks and DescribeTasks
+(100 a call) give each task's health. A Service Connect server adds one
+GetInstancesHealthStatus per discovery name. That is read when the facts move
+(docs/day-2.md): on the pass where the service becomes Ready (a rollout's outcome), and
+when DescribeServices's running and pending counts no longer match the recorded ones (a
+task replaced, a scaling), at most once per MISMATCH_SECONDS. Not on the polls of a
+rollout, nor on a timer: a steady service costs nothing. Health never recorded (services an
+older kopilot made) is read once, at an offset of its own within FIRST_READ_SPREAD_SECONDS
+of the start, so that an upgrade does not read every service at once. `kubectl kopilot
+status` reads the live view.
 """
 
 from __future__ import annotations
@@ -30,20 +31,49 @@ MISMATCH_SECONDS = 60.0
 
 
 def task_health(
-    running_or_pending: Iterable[Mapping[str, Any]], stopped: int, at: datetime
+    running_or_pending: Iterable[Mapping[str, Any]], described: Mapping[str, Any], at: datetime
 ) -> ServiceHealth:
     """The status facts of DescribeTasks's tasks (those ListTasks listed with desiredStatus
-    RUNNING) and the number listed STOPPED."""
+    RUNNING), with the failed tasks of DescribeServices's deployment."""
     tasks = list(running_or_pending)
     running = [t for t in tasks if t.get("lastStatus") == "RUNNING"]
     health = [t.get("healthStatus") or "UNKNOWN" for t in running]
     return ServiceHealth(
-        tasks=TaskCounts(running=len(running), pending=len(tasks) - len(running), stopped=stopped),
+        tasks=TaskCounts(
+            running=len(running), pending=len(tasks) - len(running), failed=_failed(described)
+        ),
         healthy=health.count("HEALTHY"),
         unhealthy=health.count("UNHEALTHY"),
         unknown=len(health) - health.count("HEALTHY") - health.count("UNHEALTHY"),
         at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
+
+def counted_health(described: Mapping[str, Any], at: datetime) -> ServiceHealth:
+    """Without a container health check every task's healthStatus is UNKNOWN: the counts
+    of DescribeServices (read anyway) say it all, with no ListTasks or DescribeTasks."""
+    running = int(described.get("runningCount") or 0)
+    return ServiceHealth(
+        tasks=TaskCounts(
+            running=running,
+            pending=int(described.get("pendingCount") or 0),
+            failed=_failed(described),
+        ),
+        unknown=running,
+        at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def _failed(described: Mapping[str, Any]) -> int:
+    primary = _primary(described)
+    return int(primary.get("failedTasks") or 0)
+
+
+def _primary(described: Mapping[str, Any]) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = next(
+        (d for d in described.get("deployments") or [] if d.get("status") == "PRIMARY"), {}
+    )
+    return found
 
 
 def endpoint_health(statuses: Iterable[Mapping[str, str]]) -> EndpointHealth:
@@ -56,12 +86,9 @@ def endpoint_health(statuses: Iterable[Mapping[str, str]]) -> EndpointHealth:
 def discovery_service_ids(described: Mapping[str, Any]) -> list[str]:
     """The Cloud Map services of the PRIMARY deployment's Service Connect endpoints (ECS
     names them in serviceConnectResources): none for a client-only service."""
-    primary: Mapping[str, Any] = next(
-        (d for d in described.get("deployments") or [] if d.get("status") == "PRIMARY"), {}
-    )
     return [
         str(r["discoveryArn"]).rsplit("/", 1)[-1]
-        for r in primary.get("serviceConnectResources") or []
+        for r in _primary(described).get("serviceConnectResources") or []
         if r.get("discoveryArn")
     ]
 
@@ -78,10 +105,10 @@ def due(
 ) -> bool:
     """Whether this pass reads health: see the module docstring. `since` is when this process
     started and `key` names the service."""
-    if steady != was_ready:
-        return True  # Ready turns: the rollout's outcome
+    if steady and not was_ready:
+        return True  # it became Ready: a rollout's outcome
     if not steady:
-        return False  # a rollout in progress, or one that failed and was read then
+        return False  # a rollout in progress, or one that failed (its events say why)
     if recorded is None or recorded.at is None or recorded.tasks is None:
         return now >= since + timedelta(seconds=_offset(key))
     age = (now - datetime.fromisoformat(recorded.at.replace("Z", "+00:00"))).total_seconds()

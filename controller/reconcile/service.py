@@ -244,7 +244,10 @@ class ServiceManager:
             _scale(ctx, spec, sctx, aas)  # the target names the service: it must exist
         outcome = self._outcome(spec, sctx, described, revision, held)
         if self.read_health:
-            _observe_health(ctx, sctx, client, sd, described, steady=outcome.ready)
+            checked = spec.health_check is not None or any(
+                sidecar.health_check is not None for sidecar in spec.sidecars
+            )
+            _observe_health(ctx, sctx, client, sd, described, steady=outcome.ready, checked=checked)
         if outcome.requeue_after is not None:
             outcome.watch = RolloutTicket(
                 env_spec.region, env_spec.role_arn, sctx.cluster, sctx.service_name, revision
@@ -629,9 +632,11 @@ def _observe_health(
     described: dict[str, Any],
     *,
     steady: bool,
+    checked: bool,
 ) -> None:
     """status.health, read only when due (controller.observe.health), with the pass's own
-    status write. A failed read keeps what was recorded: it is no reason to fail the pass."""
+    status write; tasks are listed only when a container has a health check (`checked`).
+    A failed read keeps what was recorded: it is no reason to fail the pass."""
     now = datetime.now(UTC)
     was_ready = is_true(ctx.resource.status.get("conditions"))
     recorded = ctx.status.health
@@ -647,10 +652,11 @@ def _observe_health(
     ):
         return
     try:
-        tasks = ecs.service_tasks(client, sctx.cluster, sctx.service_name)
-        found = health.task_health(
-            tasks, ecs.stopped_task_count(client, sctx.cluster, sctx.service_name), now
-        )
+        if checked:  # only a container health check makes healthStatus other than UNKNOWN
+            tasks = ecs.service_tasks(client, sctx.cluster, sctx.service_name)
+            found = health.task_health(tasks, described, now)
+        else:
+            found = health.counted_health(described, now)
         discovery = health.discovery_service_ids(described)
         if discovery:
             statuses = [cloudmap.instances_health(sd, service_id) for service_id in discovery]

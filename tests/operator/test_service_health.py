@@ -39,7 +39,7 @@ def test_a_service_connect_server_shows_its_tasks_and_healthy_endpoints(
     )
     assert api is not None
     health = api["status"]["health"]
-    assert health["tasks"] == {"running": 2, "pending": 0, "stopped": 0}
+    assert health["tasks"] == {"running": 2, "pending": 0, "failed": 0}
     assert (health["healthy"], health["unhealthy"], health["unknown"]) == (0, 0, 2)
     assert health["endpoints"] == {"healthy": 2, "registered": 2}
     assert health["at"].endswith("Z")

@@ -10,6 +10,7 @@ from controller.api.service import ServiceHealth, TaskCounts
 from controller.observe.health import (
     FIRST_READ_SPREAD_SECONDS,
     MISMATCH_SECONDS,
+    counted_health,
     discovery_service_ids,
     due,
     endpoint_health,
@@ -36,13 +37,26 @@ def test_tasks_are_counted_by_status_and_running_ones_by_health() -> None:
             _task("PENDING", "UNKNOWN"),
             _task("PROVISIONING"),
         ],
-        stopped=3,
+        {"deployments": [{"status": "PRIMARY", "failedTasks": 3}, {"status": "ACTIVE"}]},
         at=NOW,
     )
-    assert found.tasks == TaskCounts(running=4, pending=2, stopped=3)
+    assert found.tasks == TaskCounts(running=4, pending=2, failed=3)
     assert (found.healthy, found.unhealthy, found.unknown) == (1, 1, 2)
     assert found.at == "2026-01-02T03:04:05Z"
     assert found.endpoints is None
+
+
+def test_without_a_health_check_the_counts_of_describe_services_say_it_all() -> None:
+    found = counted_health(
+        {
+            "runningCount": 3,
+            "pendingCount": 1,
+            "deployments": [{"status": "PRIMARY", "failedTasks": 2}],
+        },
+        at=NOW,
+    )
+    assert found.tasks == TaskCounts(running=3, pending=1, failed=2)
+    assert (found.healthy, found.unhealthy, found.unknown) == (0, 0, 3)
 
 
 def test_endpoints_sum_every_discovery_service() -> None:
@@ -95,9 +109,9 @@ def test_a_steady_service_is_not_read_again_on_a_timer() -> None:
     assert not _due(_recorded(FIRST_READ_SPREAD_SECONDS * 10))
 
 
-def test_health_is_read_when_ready_turns_and_not_on_a_rollouts_polls() -> None:
+def test_health_is_read_when_it_becomes_ready_and_not_on_a_rollouts_passes() -> None:
     assert _due(_recorded(1), steady=True, was_ready=False)  # the rollout is done
-    assert _due(_recorded(1), steady=False, was_ready=True)  # it failed
+    assert not _due(_recorded(1), steady=False, was_ready=True)  # an update starts, or failed
     assert not _due(_recorded(1), steady=False, was_ready=False)  # still rolling out
 
 
