@@ -372,5 +372,3 @@ def test_a_revision_this_process_registered_is_found_again_by_its_content() -> N
     assert seen.mine("kudos-test-api", "digest-b") == "arn:td/kudos-test-api:2"
     assert seen.mine("kudos-test-api", "digest-a") is None  # other content: a new revision
     assert not seen.first_look("kudos-test-api")
-    seen.forget("kudos-test-api")
-    assert seen.first_look("kudos-test-api")

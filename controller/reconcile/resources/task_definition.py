@@ -73,10 +73,6 @@ class FamiliesSeen:
             last = self._seen.get(family)
         return last[0] if last is not None and last[1] == digest else None
 
-    def forget(self, family: str) -> None:
-        with self._lock:
-            self._seen.pop(family, None)
-
 
 @dataclass(frozen=True)
 class TaskDefinitionWant:
@@ -225,11 +221,6 @@ class TaskDefinitionResource:
 
     def delete(self, seen: Seen[Revision]) -> None:
         ecs.deregister_task_definition(self._ecs, seen.facts)
-        self._families.forget(_family(seen.facts))
-
-
-def _family(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
 
 
 def _revision(arn: str) -> Seen[Revision]:
