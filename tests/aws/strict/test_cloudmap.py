@@ -330,3 +330,19 @@ def test_service_filters_use_eq(aws: LocalAws) -> None:
     assert _services(aws, {"Name": "RESOURCE_OWNER", "Values": ["SELF"]}) == ["api"]
     # IN on NAMESPACE_ID: what the reference documented before, still accepted.
     assert _services(aws, {"Name": "NAMESPACE_ID", "Values": ids, "Condition": "IN"}) == ["api"]
+
+
+def test_a_health_status_page_is_at_most_100(aws: LocalAws) -> None:
+    sd = _sd(aws)
+    service = _service(aws, http_namespace(aws, "apps"))
+    sd.register_instance(ServiceId=service["Id"], InstanceId="task-1", Attributes={"A": "1"})
+    error = refusal(
+        partial(sd.get_instances_health_status, ServiceId=service["Id"], MaxResults=101)
+    )
+    assert error["Code"] == "InvalidInput"
+    assert "Value '101' at 'maxResults' failed to satisfy constraint" in error["Message"]
+    page = sd.get_instances_health_status(ServiceId=service["Id"], MaxResults=100)
+    assert list(page["Status"]) == ["task-1"]
+    # A service that is not there (deleted since it was listed) is ServiceNotFound.
+    unknown = refusal(partial(sd.get_instances_health_status, ServiceId="srv-0000000000000000"))
+    assert unknown["Code"] == "ServiceNotFound"

@@ -292,7 +292,7 @@ def _trim(backend: Backend, service: Service) -> None:
 def list_tasks_response(self: Any) -> ActionResult:
     """Amazon ECS API Reference, ListTasks: serviceName filters by the service that started
     the tasks; desiredStatus defaults to RUNNING ("tasks that Amazon ECS has set the desired
-    status to STOPPED" need desiredStatus STOPPED); maxResults 1-100, default 100."""
+    status to STOPPED" need desiredStatus STOPPED); 100 per page by default."""
     backend = self.ecs_backend
     cluster = backend._get_cluster(self._get_param("cluster") or "default")
     service_name = self._get_param("serviceName")
@@ -319,15 +319,11 @@ def list_tasks_response(self: Any) -> ActionResult:
 
 
 def describe_tasks_response(self: Any) -> ActionResult:
-    """Amazon ECS API Reference, DescribeTasks: up to 100 task IDs or ARNs; a task that is
-    not found is a failure with reason MISSING."""
+    """Amazon ECS API Reference, DescribeTasks: a task that is not found is a failure with
+    reason MISSING."""
     backend = self.ecs_backend
     cluster = backend._get_cluster(self._get_param("cluster") or "default")
-    refs: list[str] = self._get_param("tasks") or []
-    if not refs:
-        raise InvalidParameterException("Tasks cannot be empty.")
-    if len(refs) > 100:
-        raise InvalidParameterException("Tasks can have at most 100 items.")
+    refs: list[str] = self._get_param("tasks") or []  # 1-100: strict rule ecs.describe-tasks-count
     ours = {
         task["taskArn"].rsplit("/", 1)[-1]: task
         for task in _all(backend)

@@ -49,14 +49,12 @@ def page_request(
     default_size: int,
     error: Callable[[str], Exception],
 ) -> tuple[list[T], str | None]:
-    """page() for a request whose maxResults is 1-100 (ECS's list calls): `param` reads the
-    request's parameters, `error` makes the service's InvalidParameterException."""
-    max_results = param("maxResults")
-    if max_results is not None and not 1 <= max_results <= 100:
-        raise error("maxResults must be between 1 and 100.")
+    """page() for ECS's list calls (maxResults 1-100 is strict rule ecs.list-max-results):
+    `param` reads the request's parameters, `error` makes the service's
+    InvalidParameterException."""
     return page(
         items,
-        max_results,
+        param("maxResults"),
         param("nextToken"),
         default_size=default_size,
         invalid_token=lambda: error("Invalid nextToken."),

@@ -21,6 +21,7 @@ CREATE_HTTP_NAMESPACE = f"{SD}:CreateHttpNamespace"
 CREATE_SERVICE = f"{SD}:CreateService"
 LIST_NAMESPACES = f"{SD}:ListNamespaces"
 LIST_SERVICES = f"{SD}:ListServices"
+GET_INSTANCES_HEALTH_STATUS = f"{SD}:GetInstancesHealthStatus"
 CREATES = (CREATE_PRIVATE_DNS_NAMESPACE, CREATE_HTTP_NAMESPACE, CREATE_SERVICE)
 
 # The patterns of the API reference, as written there (Java regular expressions that must
@@ -407,6 +408,20 @@ def _list_max_results(request: Request) -> str | None:
     return _validation(
         _violation(size, "maxResults", "Member must have value less than or equal to 100")
     )
+
+
+@rule(
+    "cloudmap.health-status-max-results",
+    operations=(GET_INSTANCES_HEALTH_STATUS,),
+    code="InvalidInput",
+    summary="`MaxResults` of GetInstancesHealthStatus is at most 100 (botocore checks only "
+    "the minimum, 1).",
+    source=f"{API}/API_GetInstancesHealthStatus.html"
+    "#cloudmap-GetInstancesHealthStatus-request-MaxResults",
+    test=f"{TESTS}::test_a_health_status_page_is_at_most_100",
+)
+def _health_status_max_results(request: Request) -> str | None:
+    return _list_max_results(request)
 
 
 @rule(
