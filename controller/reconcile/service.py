@@ -45,6 +45,7 @@ from ..render.service import (
     ServiceContext,
     create_service_request,
     desired_service,
+    discovery_names,
     endpoints,
     log_groups,
     service_discovery_enabled,
@@ -205,7 +206,9 @@ class ServiceManager:
             sctx.cluster,
             sctx.service_name,
             self.describer,
-            explain_clash=lambda aws_message: self._clash_message(ctx, spec, sctx, sd, aws_message),
+            explain_clash=lambda aws_message: _clash_message(
+                ctx, spec, sctx, sd, aws_message, described
+            ),
             on_namespace_gone=lambda aws_message: self._namespace_gone(sctx, aws_message),
         )
         seen = observe_claimed(ctx, service, ServiceWant(), spec.adopt)
@@ -403,27 +406,6 @@ class ServiceManager:
         return (
             recorded.failed_task_definition == task_definition_arn
             and recorded.failed_generation == generation
-        )
-
-    def _clash_message(
-        self,
-        ctx: SvcContext,
-        spec: EcsServiceSpec,
-        sctx: ServiceContext,
-        sd: Any,
-        aws_message: str,
-    ) -> str:
-        """Names the namespace of the clash and who holds the name there: another EcsService
-        (its Service Connect endpoint or its Service Discovery service), or what AWS says of
-        the Cloud Map service in the way when it is not kopilot's."""
-        connect = spec.network.connect
-        discovery = (connect.discovery_name if connect else None) or sctx.names.discovery_name
-        namespace_arn, namespace_name = sctx.service_connect_namespace
-        holder = _discovery_holder(ctx, sd, namespace_arn, discovery)
-        return (
-            f"Service Connect discovery name {discovery!r} is already taken in namespace "
-            f"{namespace_name} by {holder}: set spec.network.connect.discoveryName (or "
-            f"spec.name) to a free name. AWS said: {aws_message}"
         )
 
     def _outcome(
@@ -723,28 +705,73 @@ def _no_request(request_id: str) -> dict[str, Any]:
     raise ValueError("no Cloud Map service is created while deleting")
 
 
-def _discovery_holder(ctx: SvcContext, sd: Any, namespace_arn: str, name: str) -> str:
-    taken = next(
-        (
-            s
-            for s in cloudmap.services_in(sd, namespace_arn.rsplit("/", 1)[-1])
-            if s["Name"] == name
-        ),
-        None,
+def _clash_message(
+    ctx: SvcContext,
+    spec: EcsServiceSpec,
+    sctx: ServiceContext,
+    sd: Any,
+    aws_message: str,
+    described: dict[str, Any] | None,
+) -> str:
+    """Names the discovery name AWS refused (its message does not say which port's), the
+    namespace, and who holds the name there: another EcsService (its Service Connect
+    endpoint or its Service Discovery service), or what AWS says of the Cloud Map service
+    in the way when it is not kopilot's."""
+    namespace_arn, namespace_name = sctx.service_connect_namespace
+    wanted = discovery_names(spec, sctx.names)
+    ours = _connect_discovery_arns(described)
+    present = {
+        s["Name"]: s
+        for s in cloudmap.services_in(sd, namespace_arn.rsplit("/", 1)[-1])
+        if s["Name"] in wanted and s["Arn"] not in ours
+    }
+    name = next((n for n in wanted if n in present), wanted[0] if wanted else "?")
+    taken = present.get(name)
+    holder = "another ECS service" if taken is None else _holder(ctx, sd, taken)
+    field = (
+        f"ports[{wanted.index(name)}].discoveryName"
+        if spec.ports and name in wanted
+        else "network.connect.discoveryName"
     )
-    if taken is None:
-        return "another ECS service"
+    return (
+        f"Service Connect discovery name {name!r} is already taken in namespace "
+        f"{namespace_name} by {holder}: set spec.{field} (or spec.name) to a free name. "
+        f"AWS said: {aws_message}"
+    )
+
+
+def _connect_discovery_arns(described: dict[str, Any] | None) -> set[str]:
+    """The Cloud Map services ECS made for this service's own endpoints (any deployment)."""
+    return {
+        str(resource["discoveryArn"])
+        for deployment in (described or {}).get("deployments") or []
+        for resource in deployment.get("serviceConnectResources") or []
+        if resource.get("discoveryArn")
+    }
+
+
+def _holder(ctx: SvcContext, sd: Any, taken: dict[str, Any]) -> str:
     tags = cloudmap.tags_of(sd, taken["Arn"])
     if owner_of(tags):  # kopilot's Service Discovery service {svc}
         return f"the Service Discovery service of {owner_of(tags)}"
     for item in ctx.kube.list("EcsService", ctx.resource.namespace):
-        status = item.get("status") or {}
-        if (
-            item["metadata"]["uid"] != ctx.resource.uid
-            and (status.get("serviceConnect") or {}).get("discoveryArn") == taken["Arn"]
-        ):
+        if item["metadata"]["uid"] != ctx.resource.uid and _serves(item, taken):
             return f"EcsService {ctx.resource.namespace}/{item['metadata']['name']}"
     return holder_of(f"Cloud Map service {taken['Arn']}", tags)
+
+
+def _serves(item: dict[str, Any], taken: dict[str, Any]) -> bool:
+    """Whether another EcsService holds the Cloud Map service: its recorded endpoint (the
+    first port's), or one of the discovery names its spec gives its ports."""
+    status = item.get("status") or {}
+    if (status.get("serviceConnect") or {}).get("discoveryArn") == taken["Arn"]:
+        return True
+    try:
+        spec = EcsServiceSpec.model_validate(item.get("spec") or {})
+    except ValueError:
+        return False
+    names = Names(app=spec.app, env=spec.environment, svc=spec.name or item["metadata"]["name"])
+    return taken["Name"] in discovery_names(spec, names)
 
 
 def _check_identity(ctx: SvcContext, sctx: ServiceContext) -> None:

@@ -126,6 +126,15 @@ def port_protocol(spec: EcsServiceSpec, port: ServicePort) -> str:
     return port.protocol or spec.protocol
 
 
+def discovery_names(spec: EcsServiceSpec, names: Names) -> list[str]:
+    """The discovery names of a server's Service Connect endpoints, in the order of its
+    ports; none when Service Connect is off or the service is a client only."""
+    connect = spec.network.connect
+    if connect is None or not connect.is_enabled:
+        return []
+    return [discovery_name(port, i, names) for i, port in enumerate(served_ports(spec, names.svc))]
+
+
 def discovery_name(port: ServicePort, index: int, names: Names) -> str:
     """The Cloud Map service ECS makes for a port's endpoint: the first port's is Copilot's
     {svc}-sc (so moving from port to ports keeps it), the others {svc}-{name}-sc; the -sc

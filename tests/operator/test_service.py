@@ -348,19 +348,30 @@ def test_a_failed_rollout_is_reported(
     assert fixed["status"]["taskDefinitionArn"].endswith("kudos-test-api:3")
 
 
-def test_a_discovery_name_clash_names_the_other_owner(
+def test_a_discovery_name_clash_names_the_port_and_the_other_owner(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
 ) -> None:
-    shared = {"connect": {"discoveryName": "shared"}}
-    apply(kubectl, namespace, app(), env(), service("first", port=8080, network=shared))
+    """`first` holds `shared` with its second port (status records only the first port's
+    endpoint): a one-port service asking for it, and a two-port service asking for it on its
+    second port, are each told which name, which field, and who holds it."""
+    connect = {"connect": {}}
+    admin = {"name": "admin", "port": 8081, "discoveryName": "shared"}
+    first = service("first", ports=[{"name": "http", "port": 8080}, admin], network=connect)
+    apply(kubectl, namespace, app(), env(), first)
     operator.start()
     wait_ready(kube, namespace, "ecsservices", "first", timeout=60)
-    apply(kubectl, namespace, service("second", port=9090, network=shared))
-    clash = wait_reason(kube, namespace, "ecsservices", "second", "DiscoveryNameTaken", timeout=60)
-    message = condition(clash)["message"]
-    assert "discovery name 'shared' is already taken" in message
-    assert f"EcsService {namespace}/first" in message
-    assert described(aws, "second") == {}
+    second = service("second", port=9090, network={"connect": {"discoveryName": "shared"}})
+    third = service(
+        "third", ports=[{"name": "http", "port": 7070}, {**admin, "port": 7071}], network=connect
+    )
+    apply(kubectl, namespace, second, third)
+    for name, field in (("second", "network.connect"), ("third", "ports[1]")):
+        clash = wait_reason(kube, namespace, "ecsservices", name, "DiscoveryNameTaken", timeout=60)
+        message = condition(clash)["message"]
+        assert "discovery name 'shared' is already taken" in message, message
+        assert f"EcsService {namespace}/first" in message, message
+        assert f"set spec.{field}.discoveryName" in message, message
+        assert described(aws, name) == {}
 
 
 def test_converges_through_throttling_and_server_errors(
