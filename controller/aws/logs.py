@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 
@@ -12,10 +11,14 @@ def log_group(logs: Any, name: str) -> dict[str, Any] | None:
     return next((dict(g) for g in found if g["logGroupName"] == name), None)
 
 
-def create_log_group(logs: Any, name: str, tags: dict[str, str]) -> None:
-    # Made meanwhile (or by a pass a restart interrupted): the same group.
-    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+def create_log_group(logs: Any, name: str, tags: dict[str, str]) -> bool:
+    """Make the group; False when it exists (someone's, or made by a pass a restart
+    interrupted), which the refusal leaves as it is."""
+    try:
         logs.create_log_group(logGroupName=name, tags=tags)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        return False
+    return True
 
 
 def set_retention(logs: Any, name: str, days: int) -> None:

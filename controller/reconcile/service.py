@@ -214,7 +214,7 @@ class ServiceManager:
         seen = observe_claimed(ctx, service, ServiceWant(), spec.adopt)
         described = seen.facts if seen is not None else None
 
-        _log_groups(ctx, spec, sctx, env_spec)
+        _log_groups(ctx, spec, sctx, env_spec, new=described is None)
         revision = self._task_definition(ctx, spec, sctx, client, described)
         registry_arn = self._registry(ctx, spec, sctx, sd)
         # Made only for a service that is (or was) routed: most never need the client.
@@ -561,7 +561,11 @@ def _unroute(ctx: SvcContext, elb: ElbClient) -> None:
 
 
 def _log_groups(
-    ctx: SvcContext, spec: EcsServiceSpec, sctx: ServiceContext, env_spec: EcsEnvironmentSpec
+    ctx: SvcContext,
+    spec: EcsServiceSpec,
+    sctx: ServiceContext,
+    env_spec: EcsEnvironmentSpec,
+    new: bool,
 ) -> None:
     """The CloudWatch Logs groups the tasks write to exist before a task can start (Fargate
     stops a task whose awslogs group is missing; Copilot's stack made them). kopilot makes a
@@ -576,15 +580,21 @@ def _log_groups(
         return  # Observe reads only; the groups of a running service exist
     logs = ctx.clients.client("logs", env_spec.region, env_spec.role_arn)
     for name in groups:
-        found = cloudwatch_logs.log_group(logs, name)
-        if found is None:
-            cloudwatch_logs.create_log_group(logs, name, dict(sctx.tags))
+        # A new service's group is made at once (two calls instead of three: AWS refuses a
+        # group that exists, changing nothing, and only then is it read). A running service's
+        # (a Copilot one taken over, say) is read first: a handover tries no write.
+        made = new and cloudwatch_logs.create_log_group(logs, name, dict(sctx.tags))
+        if not made:
+            found = cloudwatch_logs.log_group(logs, name)
+            if found is None:
+                made = cloudwatch_logs.create_log_group(logs, name, dict(sctx.tags))
+            elif found.get("retentionInDays") != spec.logging.retention:
+                arn = str(found.get("logGroupArn") or str(found["arn"]).removesuffix(":*"))
+                if ctx.owner.owns(cloudwatch_logs.tags_of(logs, arn)):
+                    cloudwatch_logs.set_retention(logs, name, spec.logging.retention)
+        if made:
             cloudwatch_logs.set_retention(logs, name, spec.logging.retention)
             ctx.event("CreatedLogGroup", f"created log group {name}")
-        elif found.get("retentionInDays") != spec.logging.retention:
-            arn = str(found.get("logGroupArn") or str(found["arn"]).removesuffix(":*"))
-            if ctx.owner.owns(cloudwatch_logs.tags_of(logs, arn)):
-                cloudwatch_logs.set_retention(logs, name, spec.logging.retention)
     # With the pass's own status write: a pass that dies first only looks again.
     ctx.record(EcsServiceStatus(log_groups=groups, log_retention=spec.logging.retention))
 

@@ -130,7 +130,6 @@ def service_world(*objects: Body) -> World:
 
 def log_group_made(world: World) -> None:
     """The service's log group, missing, made with its retention."""
-    world.aws.answer("logs", "describe_log_groups", {"logGroups": []})
     world.aws.answer("logs", "create_log_group", {})
     world.aws.answer("logs", "put_retention_policy", {})
 
