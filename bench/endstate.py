@@ -11,20 +11,21 @@ import boto3
 from . import manifests
 
 
-def _clients(endpoint: str) -> tuple[Any, Any]:
+def _clients(endpoint: str) -> tuple[Any, Any, Any]:
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=manifests.REGION
     )
     return (
         session.client("ecs", endpoint_url=endpoint),
         session.client("servicediscovery", endpoint_url=endpoint),
+        session.client("logs", endpoint_url=endpoint),
     )
 
 
 def end_state(endpoint: str, names: list[str]) -> dict[str, Any]:
-    """Counts of ECS services, Cloud Map services and task definition revisions, and the
-    comparable shape of the first and the last service."""
-    ecs, sd = _clients(endpoint)
+    """Counts of ECS services, Cloud Map services, task definition revisions and log groups
+    (with their retention), and the comparable shape of the first and the last service."""
+    ecs, sd, logs = _clients(endpoint)
     services = 0
     for page in ecs.get_paginator("list_services").paginate(cluster=manifests.CLUSTER):
         services += len(page["serviceArns"])
@@ -34,10 +35,17 @@ def end_state(endpoint: str, names: list[str]) -> dict[str, Any]:
     revisions = 0
     for page in ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
         revisions += len(page["taskDefinitionArns"])
+    groups = [
+        g
+        for page in logs.get_paginator("describe_log_groups").paginate()
+        for g in page["logGroups"]
+    ]
     state: dict[str, Any] = {
         "ecs services": services,
         "cloud map services": len(cloud_map),
         "active task definition revisions": revisions,
+        "log groups": len(groups),
+        "log group retentions (days)": sorted({g.get("retentionInDays") or 0 for g in groups}),
     }
     samples = sorted({names[0], names[-1]}) if names else []
     described = ecs.describe_services(cluster=manifests.CLUSTER, services=samples)["services"]

@@ -1,8 +1,8 @@
 """The floor: the fewest boto3 calls that build the same AWS end state as the operator.
 
-Namespace, cluster, then per service a task definition, a Cloud Map Service Discovery
-service and an ECS service with Service Connect, then wait until every service's deployment
-is COMPLETED, polling with batched DescribeServices (10 per call) and only for the services
+Namespace, cluster, then per service its log group (with its retention), a task definition,
+a Cloud Map Service Discovery service and an ECS service with Service Connect, then wait
+until every service's deployment is COMPLETED, polling with batched DescribeServices (10 per call) and only for the services
 not done yet. The request bodies come from `controller/render/service.py` (the exact
 requests the operator sends, tags included), so both build the same resources; only the
 work around them differs. Services are created by a pool of threads sharing one client per
@@ -35,6 +35,7 @@ from controller.naming import Names, Owner, client_token, resource_tags, to_aws_
 from controller.render.service import (
     ServiceContext,
     create_service_request,
+    log_groups,
     service_discovery_service_request,
     task_definition_request,
 )
@@ -78,24 +79,38 @@ class Floor:
         self.ecs: Any = session.client("ecs", endpoint_url=self.endpoint, config=config)
         self.sd: Any = session.client("servicediscovery", endpoint_url=self.endpoint, config=config)
         self.ec2: Any = session.client("ec2", endpoint_url=self.endpoint, config=config)
+        self.logs: Any = session.client("logs", endpoint_url=self.endpoint, config=config)
         self.uid = str(uuid.uuid4())  # stands for the custom resources' uids in tags and tokens
 
     # -- the two measured runs ---------------------------------------------------------------
 
-    def converge(self, names: list[str], image: str = manifests.IMAGE) -> float:
-        """Build everything from nothing; seconds until every deployment is COMPLETED."""
+    def converge(
+        self,
+        names: list[str],
+        image: str = manifests.IMAGE,
+        on_environment: Callable[[], None] | None = None,
+        on_done: Callable[[str], None] | None = None,
+    ) -> float:
+        """Build everything from nothing; seconds until every deployment is COMPLETED.
+        `on_environment` is called once the environment step is done, `on_done` with each
+        service's name as its deployment is seen COMPLETED (bench/kube_floor.py's status
+        writes); both must return at once."""
         started = time.monotonic()
         world = self.environment()
+        if on_environment is not None:
+            on_environment()
         arns = self._each(names, lambda name: self.create_service(world, name, image))
-        self.wait_completed(world, dict(zip(names, arns, strict=True)))
+        self.wait_completed(world, dict(zip(names, arns, strict=True)), on_done)
         return time.monotonic() - started
 
-    def update(self, names: list[str], image: str) -> float:
+    def update(
+        self, names: list[str], image: str, on_done: Callable[[str], None] | None = None
+    ) -> float:
         """A new image for every service: one revision and one UpdateService each, then wait."""
         started = time.monotonic()
         world = self._existing_world()
         arns = self._each(names, lambda name: self.update_service(world, name, image))
-        self.wait_completed(world, dict(zip(names, arns, strict=True)))
+        self.wait_completed(world, dict(zip(names, arns, strict=True)), on_done)
         return time.monotonic() - started
 
     # -- steps ----------------------------------------------------------------------------------
@@ -134,6 +149,15 @@ class Floor:
 
     def create_service(self, world: FloorWorld, name: str, image: str) -> str:
         spec, ctx = self._spec_and_context(world, name, image)
+        for group in log_groups(spec, ctx):  # the tasks' log group, with its retention
+            self._call(partial(self.logs.create_log_group, logGroupName=group, tags=ctx.tags))
+            self._call(
+                partial(
+                    self.logs.put_retention_policy,
+                    logGroupName=group,
+                    retentionInDays=spec.logging.retention,
+                )
+            )
         definition = self._call(
             lambda: self.ecs.register_task_definition(**task_definition_request(spec, ctx))
         )["taskDefinition"]
@@ -160,8 +184,14 @@ class Floor:
         )
         return arn
 
-    def wait_completed(self, world: FloorWorld, revisions: dict[str, str]) -> None:
-        """Until each service runs its revision in one COMPLETED deployment, all tasks up."""
+    def wait_completed(
+        self,
+        world: FloorWorld,
+        revisions: dict[str, str],
+        on_done: Callable[[str], None] | None = None,
+    ) -> None:
+        """Until each service runs its revision in one COMPLETED deployment, all tasks up;
+        `on_done(name)` as each one is seen so."""
         pending = sorted(revisions)
         while pending:
             done: set[str] = set()
@@ -171,8 +201,11 @@ class Floor:
                     partial(self.ecs.describe_services, cluster=world.cluster_arn, services=batch)
                 )
                 for service in response["services"]:
-                    if _completed(service, revisions[service["serviceName"]]):
-                        done.add(service["serviceName"])
+                    name = service["serviceName"]
+                    if _completed(service, revisions[name]):
+                        done.add(name)
+                        if on_done is not None:
+                            on_done(name)
             pending = [name for name in pending if name not in done]
             if pending:
                 time.sleep(self.poll_seconds)

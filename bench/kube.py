@@ -8,6 +8,7 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,16 +173,18 @@ class Kube:
         timeout: float,
         interval: float = 0.5,
         plural: str = "ecsservices",
+        give_up: Callable[[], bool] | None = None,
     ) -> Wait:
         """Poll (one list call each time) until `expected` objects are all Ready at their
         generation, or all settled (some terminal), or `timeout` seconds from `started` (a
-        time.monotonic()) have passed; how it ended, never an exception for slowness."""
+        time.monotonic()) have passed, or `give_up()` says the writer of the status failed;
+        how it ended, never an exception for slowness."""
         while True:
             last = self.readiness(namespace, plural)
             elapsed = time.monotonic() - started
             if last.total >= expected and last.finished:
                 return Wait(elapsed, last, expected)
-            if elapsed > timeout:
+            if elapsed > timeout or (give_up is not None and give_up()):
                 return Wait(elapsed, last, expected)
             time.sleep(interval)
 

@@ -49,13 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bench.run",
         description="kopilot's benchmark: cold convergence, steady-state AWS calls, update "
         "wave, memory and start, and convergence under ECS throttling, each next to the "
-        "raw-boto3 floor, against the local world.",
+        "raw-boto3 floor (and, for convergence, next to a Kubernetes-aware floor), and the "
+        "cost per service as N grows, against the local world.",
     )
     parser.add_argument(
         "--sizes",
         type=_sizes,
         default=[100, 500],
-        help="N for scenarios 1-3 (default: 100,500; 0 leaves them out)",
+        help="N for scenarios 1-3 and the cost curve, e.g. 100,500,1000,2000 (default: "
+        "100,500; 0 leaves them out)",
     )
     parser.add_argument(
         "--memory-services",
@@ -202,16 +204,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_scenarios(
     args: argparse.Namespace, bench: Bench, result: report.Report, started: float
 ) -> None:
+    points = []
     for size in args.sizes:
         done = _attempt(result, f"scenarios 1-3 at N={size}", partial(bench.size, size))
         if done is not None:
             result.rows += report.size_rows(done)
             result.details += report.size_details(done)
+            points.append(report.curve_point(done))
+            result.curve = report.curve_section(points)
             result.problems += report.wait_problems(
                 f"cold convergence, N={size}", done.operator_cold.wait
             )
             result.problems += report.wait_problems(
                 f"update wave, N={size}", done.operator_update.wait
+            )
+            result.problems += report.wait_problems(
+                f"Kubernetes-aware floor, cold, N={size}", done.kube_floor_cold.wait
+            )
+            result.problems += report.wait_problems(
+                f"Kubernetes-aware floor, update, N={size}", done.kube_floor_update.wait
             )
             result.problems += report.readiness_problems(
                 f"steady state, N={size}", done.after_passes, size

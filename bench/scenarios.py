@@ -20,6 +20,7 @@ from .calls import Calls, FirstCall, Pass, resync_passes, snapshot, wait_quiet
 from .endstate import differences, end_state
 from .floor import Floor
 from .kube import ROOT, Kube, Readiness, StatusWatch, Wait
+from .kube_floor import KubeFloor
 from .operator import MIB, Operator, process_facts
 from .system import cpu_times
 
@@ -64,6 +65,12 @@ class SizeResult:
     after_passes: Readiness  # still all Ready after the restart and the resync passes?
     end_state_differences: list[str]
     kube_writes: dict[str, int]
+    # The Kubernetes-aware floor (bench/kube_floor.py): apply, list, AWS floor, status writes.
+    kube_floor_cold: Phase
+    kube_floor_update: Phase
+    kube_floor_writes: dict[str, int]  # the same keys as kube_writes
+    kube_floor_state_differences: list[str]  # its AWS end state against the operator's
+    steady_resync_seconds: float  # the operator's resync period in the steady-state part
 
 
 @dataclass
@@ -162,11 +169,18 @@ class Bench:
     def _poll_interval(self, services: int) -> float:
         return 0.5 if services <= 100 else 1.0
 
+    def _steady_resync_seconds(self, services: int) -> float:
+        """The steady-state resync period: --resync-seconds up to N = 500, then in proportion
+        to N (a pass over 1,000 services takes about 6 s, and passes must not run together)."""
+        base = self.settings.resync_seconds
+        return max(base, base * services / 500)
+
     # -- scenarios 1, 2 and 3 ----------------------------------------------------------------
 
     def size(self, services: int) -> SizeResult:
         """Cold convergence, update wave, restart and steady state of N services, by the
-        operator and then by the floor on the same (reset) emulator."""
+        operator, then by the floor and by the Kubernetes-aware floor, each on the same
+        (reset) emulator."""
         control = self.emulator.control
         names = manifests.service_names(services)
         namespace = self._namespace(f"n{services}")
@@ -191,7 +205,8 @@ class Bench:
             operator.stop()
 
         self.log(f"[N={services}] operator: stopped; restart and steady state")
-        restart, passes = self._restart_and_passes(namespace, services)
+        resync = self._steady_resync_seconds(services)
+        restart, passes = self._restart_and_passes(namespace, services, resync)
         after_passes = self.kube.readiness(namespace)
 
         control.reset()
@@ -200,8 +215,15 @@ class Bench:
         floor_cold = self._floor_phase(lambda: floor.converge(names))
         floor_state = end_state(self.emulator.endpoint, names)
         floor_update = self._floor_phase(lambda: floor.update(names, manifests.UPDATED_IMAGE))
+
         control.reset()
-        self.log(f"[N={services}] floor: done")
+        self.log(f"[N={services}] Kubernetes-aware floor: cold convergence and update wave")
+        kube_cold, kube_update, kube_floor_writes, kube_floor_state = self._kube_floor(services)
+        control.reset()
+        self.log(
+            f"[N={services}] floors done: AWS-only {floor_cold.seconds:.1f} s, "
+            f"Kubernetes-aware {kube_cold.seconds:.1f} s (cold)"
+        )
         return SizeResult(
             services=services,
             operator_cold=cold,
@@ -213,7 +235,54 @@ class Bench:
             after_passes=after_passes,
             end_state_differences=differences(operator_state, floor_state),
             kube_writes=kube_writes,
+            kube_floor_cold=kube_cold,
+            kube_floor_update=kube_update,
+            kube_floor_writes=kube_floor_writes,
+            kube_floor_state_differences=differences(operator_state, kube_floor_state),
+            steady_resync_seconds=resync,
         )
+
+    def _kube_floor(self, services: int) -> tuple[Phase, Phase, dict[str, int], dict[str, Any]]:
+        """The Kubernetes-aware floor's cold wave and update wave in a namespace of its own,
+        timed and counted as the operator's; its objects are deleted afterwards."""
+        namespace = self._namespace(f"k{services}")
+        floor = KubeFloor(
+            self.kube, Floor(self.emulator.endpoint, workers=self.settings.floor_workers)
+        )
+        watch = StatusWatch(self.kube, namespace).start()
+        try:
+            cold = self._kube_floor_wave(floor, namespace, services, manifests.IMAGE, cold=True)
+            writes = {"object writes seen by a watch (cold)": watch.events}
+            writes["events posted (cold)"] = len(
+                self.kube.core.list_namespaced_event(namespace).items
+            )
+            state = end_state(self.emulator.endpoint, manifests.service_names(services))
+            before = watch.events
+            update = self._kube_floor_wave(
+                floor, namespace, services, manifests.UPDATED_IMAGE, cold=False
+            )
+            writes["object writes seen by a watch (update)"] = watch.events - before
+        finally:
+            watch.stop()
+        floor.clean(namespace)
+        return cold, update, writes, state
+
+    def _kube_floor_wave(
+        self, floor: KubeFloor, namespace: str, services: int, image: str, cold: bool
+    ) -> Phase:
+        control = self.emulator.control
+        control.reset_counters()
+        cpu_before = cpu_times(self._pids(self.emulator, None))
+        wait, notes = floor.wave(
+            namespace,
+            services,
+            image,
+            cold,
+            timeout=self.settings.max_wait,
+            interval=self._poll_interval(services),
+        )
+        cpu = cpu_times(self._pids(self.emulator, None)).minus(cpu_before)
+        return Phase(wait.seconds, snapshot(control), cpu, notes, wait)
 
     def _operator_wave(
         self, namespace: str, operator: Operator, services: int, image: str
@@ -247,13 +316,15 @@ class Bench:
         cpu = cpu_times(self._pids(self.emulator, None)).minus(cpu_before)
         return Phase(seconds, snapshot(control), cpu)
 
-    def _restart_and_passes(self, namespace: str, services: int) -> tuple[Phase, list[Pass]]:
+    def _restart_and_passes(
+        self, namespace: str, services: int, resync_seconds: float
+    ) -> tuple[Phase, list[Pass]]:
         """Restart the operator with a short resync over the converged world: what the
         restart costs (until AWS calls pause), then `passes` no-op resync passes."""
         control = self.emulator.control
         settings = self.settings
         operator = self._operator(
-            namespace, self.emulator, f"n{services}-steady", resync_seconds=settings.resync_seconds
+            namespace, self.emulator, f"n{services}-steady", resync_seconds=resync_seconds
         )
         control.reset_counters()
         try:
@@ -269,7 +340,7 @@ class Bench:
                 control,
                 settings.passes,
                 settings.quiet_seconds,
-                timeout=settings.resync_seconds * 3 + self._timeout(services),
+                timeout=resync_seconds * 3 + self._timeout(services),
             )
         finally:
             operator.stop()
