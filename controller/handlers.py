@@ -180,8 +180,10 @@ def _register_deletion(
         _raise_for(result)
 
 
-def configure_settings(settings: kopf.OperatorSettings) -> None:
+def configure_settings(settings: kopf.OperatorSettings, max_concurrent: int | None) -> None:
     settings.persistence.finalizer = FINALIZER
+    # kopf's workers per watch stream (a kind in a namespace, or a kind cluster-wide).
+    settings.queueing.worker_limit = max_concurrent
     # kopf's bookkeeping goes to annotations, never to spec or to our status schema.
     settings.persistence.progress_storage = UnmarkedProgressStorage(prefix="kopilot.dev")
     # What was handled is read from status (controller.handled): no annotation write.

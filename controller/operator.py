@@ -48,6 +48,7 @@ class OperatorConfig:
     selector: str | None = None  # this shard's label selector (controller.selection)
     leader_elect: bool = False  # hold a Lease before acting (controller.leadership)
     lease_namespace: str | None = None  # default: the pod's namespace
+    max_concurrent_objects: int | None = None  # per kind and watched namespace; None: no limit
 
 
 def kubernetes_api_client(kubeconfig: str | None) -> Any:
@@ -93,7 +94,7 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
 
     @kopf.on.startup(registry=registry)
     async def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
-        configure_settings(settings)
+        configure_settings(settings, config.max_concurrent_objects)
         _background.add(asyncio.create_task(_trim_memory(TRIM_SECONDS)))
 
     @kopf.on.cleanup(registry=registry)

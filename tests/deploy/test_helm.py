@@ -71,6 +71,7 @@ SHARD_VALUES = {
     "watchNamespaces": ["team-a", "team-b"],
     "selector": "team=a,tier!=batch",
     "resyncSeconds": 60,
+    "maxConcurrentObjects": 250,
     "tenancy": "single",
     "metrics": {
         "enabled": True,
@@ -279,6 +280,7 @@ def test_values_render_what_they_say(helm: Helm) -> None:
     assert args.namespace == ["team-a", "team-b"]
     assert args.selector == "team=a,tier!=batch"
     assert args.resync_seconds == 60.0
+    assert args.max_concurrent_objects == 250
     assert args.tenancy == "single"
     assert args.leader_elect is True
     assert args.metrics == "0.0.0.0:9090"
@@ -358,6 +360,8 @@ def test_two_replicas_without_leader_election_are_refused(helm: Helm) -> None:
         ({"watchNamespaces": "team-a"}, "watchNamespaces"),
         ({"watchNamespaces": ["Team_A"]}, "watchNamespaces"),
         ({"resyncSeconds": 0}, "resyncSeconds"),
+        ({"maxConcurrentObjects": -1}, "maxConcurrentObjects"),
+        ({"maxConcurrentObjects": 1.5}, "maxConcurrentObjects"),
         ({"leaderElection": {"enabled": "yes"}}, "enabled"),
         (
             {"metrics": {"enabled": True, "port": 70000, "serviceMonitor": {"enabled": False}}},

@@ -419,6 +419,23 @@ def test_paces_itself_under_ecs_token_buckets(
     assert "Throttled" in reasons, "the wait for a slot is visible on the services"
 
 
+def test_more_services_than_places_all_converge(
+    operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
+) -> None:
+    """--max-concurrent-objects 2: six services whose rollouts take seconds share two places
+    (each holds one while its rollout lasts); the environment, another kind, is not held up
+    behind them, and every service gets its turn."""
+    aws.settings(rollout_seconds=3)
+    operator.extra_args += ["--max-concurrent-objects", "2"]
+    names = [f"svc{i}" for i in range(6)]
+    apply(kubectl, namespace, app(), env(), *[service(n, port=8080) for n in names])
+    operator.start()
+    wait_ready(kube, namespace, "ecsenvironments", "test", timeout=60)
+    for name in names:
+        wait_ready(kube, namespace, "ecsservices", name, timeout=90)
+    assert len(aws.client("ecs").list_services(cluster=CLUSTER)["serviceArns"]) == 6
+
+
 def test_a_restart_in_the_middle_of_a_create_makes_no_duplicates(
     operator: OperatorProcess, namespace: str, kube: Kube, kubectl: Kubectl, aws: LocalAws
 ) -> None:
