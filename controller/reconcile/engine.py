@@ -152,13 +152,14 @@ class Result:
 
 @dataclass
 class Notes:
-    """kopilot's own Normal events of one handler's passes, posted as one when the handler
-    hands back (Engine.post_notes): a new service's creations and its becoming Ready say
-    one thing, "created ...; 1/1 tasks running". Warnings, and ECS's own events (whose
-    ids status records as posted), are posted at once."""
+    """The Normal events of one handler's passes, posted as one when the handler hands back
+    (Engine.post_notes): a new service's creations, what ECS said meanwhile, and its
+    becoming Ready say one thing, "created ...; (service api) has reached a steady state.;
+    1/1 tasks running". Warnings are posted at once."""
 
     resource: Resource | None = None
-    said: list[tuple[str, str]] = field(default_factory=list)  # (reason, message)
+    # (reason, message, quoted): quoted is AWS's own word, which never gives the reason.
+    said: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 class Context(Generic[ST]):
@@ -248,12 +249,20 @@ class Context(Generic[ST]):
             )
         return tags
 
-    def event(self, reason: str, message: str, warning: bool = False, now: bool = False) -> None:
-        """A Kubernetes Event on the object; `now`: not merged into the handler's one."""
+    def event(
+        self,
+        reason: str,
+        message: str,
+        warning: bool = False,
+        now: bool = False,
+        quoted: bool = False,
+    ) -> None:
+        """A Kubernetes Event on the object; `now`: not merged into the handler's one;
+        `quoted`: AWS's own message (merged, its reason used only when alone)."""
         self.events_posted += 1
         if self._notes is not None and not (warning or now):
             self._notes.resource = self.resource
-            self._notes.said.append((reason, message))
+            self._notes.said.append((reason, message, quoted))
             return
         self._events(self.resource, "Warning" if warning else "Normal", reason, message)
 
@@ -369,12 +378,14 @@ class Engine:
                 self._passed[resource.uid] = time.monotonic()
 
     def post_notes(self, notes: Notes) -> None:
-        """The handler's Normal events as one: the last one's reason (where it ended up),
-        every message in order."""
+        """The handler's Normal events as one: the last one's reason (where it ended up; a
+        message quoted from AWS gives it only when there is nothing else), every message in
+        order."""
         if notes.resource is None or not notes.said:
             return
-        reason = notes.said[-1][0]
-        message = "; ".join(dict.fromkeys(message for _, message in notes.said))
+        own = [reason for reason, _, quoted in notes.said if not quoted]
+        reason = own[-1] if own else notes.said[-1][0]
+        message = "; ".join(dict.fromkeys(message for _, message, _ in notes.said))
         notes.said.clear()
         self._events(notes.resource, "Normal", reason, message)
 

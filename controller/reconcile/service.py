@@ -609,7 +609,7 @@ def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:
     if not fresh or ctx.observing:
         return
     for event in fresh:
-        ctx.event("EcsServiceEvent", event.message, warning=event.warning, now=True)
+        ctx.event("EcsServiceEvent", event.message, warning=event.warning, quoted=True)
     at, ids = ecs_events.mark(fresh, seen.at, seen.ids)
     # With the pass's own status write, not one more: a pass that dies before it ends
     # posts its events again (at least once, never lost).

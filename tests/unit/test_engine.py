@@ -372,3 +372,44 @@ def test_a_revision_this_process_registered_is_found_again_by_its_content() -> N
     assert seen.mine("kudos-test-api", "digest-b") == "arn:td/kudos-test-api:2"
     assert seen.mine("kudos-test-api", "digest-a") is None  # other content: a new revision
     assert not seen.first_look("kudos-test-api")
+
+
+def test_a_handlers_events_are_one_with_its_own_reason_and_aws_words_in_order() -> None:
+    from controller.reconcile.engine import Notes, Resource
+
+    posted: list[tuple[str, str, str]] = []
+    engine = Engine(
+        [FakeManager()],
+        FakeKube(),  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        lambda resource, type_, reason, message: posted.append((type_, reason, message)),
+    )
+    resource = Resource.from_body("Thing", _world().body())
+    notes = Notes()
+    ctx: Context[ThingStatus] = Context(
+        resource,
+        FakeKube(),  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        lambda *args: posted.append(("now", args[2], args[3])),
+        ThingStatus,
+        notes=notes,
+    )
+    ctx.event("CreatedThing", "created thing t")
+    ctx.event("EcsServiceEvent", "(service t) has started 1 tasks.", quoted=True)
+    ctx.event("EcsServiceEvent", "(service t) was unable to place a task.", warning=True)
+    ctx.event("Available", "1/1 tasks running")
+    ctx.event("EcsServiceEvent", "(service t) has reached a steady state.", quoted=True)
+    engine.post_notes(notes)
+    assert posted == [
+        ("now", "EcsServiceEvent", "(service t) was unable to place a task."),
+        (
+            "Normal",
+            "Available",
+            "created thing t; (service t) has started 1 tasks.; 1/1 tasks running; "
+            "(service t) has reached a steady state.",
+        ),
+    ]
+    # Only AWS's words: their reason.
+    ctx.event("EcsServiceEvent", "(service t) has reached a steady state.", quoted=True)
+    engine.post_notes(notes)
+    assert posted[-1][:2] == ("Normal", "EcsServiceEvent")
