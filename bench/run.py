@@ -69,9 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--throttled-services",
         type=int,
-        default=500,
+        default=200,
         metavar="N",
-        help="EcsServices for the throttled scenario (default: 500)",
+        help="EcsServices for the throttled scenario (default: 200; the buckets alone hold "
+        "N services for at least N - 20 seconds)",
     )
     parser.add_argument(
         "--skip-throttled", action="store_true", help="leave out the throttled scenario"
