@@ -8,10 +8,11 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from controller.sandbox.aws import AwsEmulator, EmulatorSettings
 
@@ -23,6 +24,8 @@ from .kube import ROOT, Kube, Readiness, StatusWatch, Wait
 from .kube_floor import KubeFloor
 from .operator import MIB, Operator, process_facts
 from .system import cpu_times
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -270,51 +273,55 @@ class Bench:
     def _kube_floor_wave(
         self, floor: KubeFloor, namespace: str, services: int, image: str, cold: bool
     ) -> Phase:
+        (wait, notes), calls, cpu = self._measured(
+            lambda: floor.wave(
+                namespace,
+                services,
+                image,
+                cold,
+                timeout=self.settings.max_wait,
+                interval=self._poll_interval(services),
+            )
+        )
+        return Phase(wait.seconds, calls, cpu, notes, wait)
+
+    def _measured(
+        self, run: Callable[[], T], operator: Operator | None = None
+    ) -> tuple[T, Calls, dict[str, float]]:
+        """`run()`, with the AWS calls made meanwhile and each process's CPU seconds."""
         control = self.emulator.control
         control.reset_counters()
-        cpu_before = cpu_times(self._pids(self.emulator, None))
-        wait, notes = floor.wave(
-            namespace,
-            services,
-            image,
-            cold,
-            timeout=self.settings.max_wait,
-            interval=self._poll_interval(services),
-        )
-        cpu = cpu_times(self._pids(self.emulator, None)).minus(cpu_before)
-        return Phase(wait.seconds, snapshot(control), cpu, notes, wait)
+        cpu_before = cpu_times(self._pids(self.emulator, operator))
+        value = run()
+        cpu = cpu_times(self._pids(self.emulator, operator)).minus(cpu_before)
+        return value, snapshot(control), cpu
 
     def _operator_wave(
         self, namespace: str, operator: Operator, services: int, image: str
     ) -> Phase:
         """Apply the world with `image` in one kubectl apply; time until all Ready."""
-        control = self.emulator.control
-        control.reset_counters()
-        cpu_before = cpu_times(self._pids(self.emulator, operator))
         started = time.monotonic()
-        apply_seconds = self.kube.apply(
-            namespace, manifests.stream(manifests.world(services, image))
-        )
-        wait = self.kube.wait_all_ready(
-            namespace,
-            services,
-            started,
-            timeout=self.settings.max_wait,
-            interval=self._poll_interval(services),
-        )
-        cpu = cpu_times(self._pids(self.emulator, operator)).minus(cpu_before)
+
+        def wave() -> tuple[float, Wait]:
+            applied = self.kube.apply(namespace, manifests.stream(manifests.world(services, image)))
+            wait = self.kube.wait_all_ready(
+                namespace,
+                services,
+                started,
+                timeout=self.settings.max_wait,
+                interval=self._poll_interval(services),
+            )
+            return applied, wait
+
+        (apply_seconds, wait), calls, cpu = self._measured(wave, operator)
         notes: dict[str, Any] = {"kubectl apply seconds": apply_seconds}
         if operator.sampler is not None:
             notes["operator RSS peak MiB"] = operator.sampler.peak(started) / MIB
-        return Phase(wait.seconds, snapshot(control), cpu, notes, wait)
+        return Phase(wait.seconds, calls, cpu, notes, wait)
 
-    def _floor_phase(self, run: Any) -> Phase:
-        control = self.emulator.control
-        control.reset_counters()
-        cpu_before = cpu_times(self._pids(self.emulator, None))
-        seconds: float = run()
-        cpu = cpu_times(self._pids(self.emulator, None)).minus(cpu_before)
-        return Phase(seconds, snapshot(control), cpu)
+    def _floor_phase(self, run: Callable[[], float]) -> Phase:
+        seconds, calls, cpu = self._measured(run)
+        return Phase(seconds, calls, cpu)
 
     def _restart_and_passes(
         self, namespace: str, services: int, resync_seconds: float

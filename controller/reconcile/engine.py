@@ -249,18 +249,11 @@ class Context(Generic[ST]):
             )
         return tags
 
-    def event(
-        self,
-        reason: str,
-        message: str,
-        warning: bool = False,
-        now: bool = False,
-        quoted: bool = False,
-    ) -> None:
-        """A Kubernetes Event on the object; `now`: not merged into the handler's one;
-        `quoted`: AWS's own message (merged, its reason used only when alone)."""
+    def event(self, reason: str, message: str, warning: bool = False, quoted: bool = False) -> None:
+        """A Kubernetes Event on the object: a warning at once, a Normal one within the
+        handler's one; `quoted`: AWS's own message (its reason used only when alone)."""
         self.events_posted += 1
-        if self._notes is not None and not (warning or now):
+        if self._notes is not None and not warning:
             self._notes.resource = self.resource
             self._notes.said.append((reason, message, quoted))
             return

@@ -611,8 +611,9 @@ def _post_ecs_events(ctx: SvcContext, described: dict[str, Any]) -> None:
     for event in fresh:
         ctx.event("EcsServiceEvent", event.message, warning=event.warning, quoted=True)
     at, ids = ecs_events.mark(fresh, seen.at, seen.ids)
-    # With the pass's own status write, not one more: a pass that dies before it ends
-    # posts its events again (at least once, never lost).
+    # With the pass's own status write, not one more: a pass that dies before the write
+    # says them again; one that dies after it, before its handler hands back, has not said
+    # the Normal ones, which wait for the handler's one event (docs/architecture.md).
     ctx.record(EcsServiceStatus(ecs_events=EcsEventsSeen(at=at, ids=ids)))
 
 
