@@ -6,15 +6,17 @@ call on their own, each with its own backoff, either waste the bucket (long back
 tokens unused) or flood it (short ones burn CPU and Kubernetes writes on rejected attempts).
 
 So each (client, operation) has a lane. A lane is open until a call in it is throttled; from
-then on callers get time slots `interval` apart, one per caller (a Kubernetes object, named by
-`current_caller`), and keep their slot when they come back for it. The interval adapts: on a
-throttle it becomes the fastest pace at which calls went through in the last minutes, plus a
-margin (the bucket's refill rate, measured), and it shrinks a little with every call that
-goes through, so the lane settles just under that rate and finds out when the limit is
-raised; throttles that come whatever the pace do not slow it further. A caller whose slot is
-far off is told to come back later (`Throttled`) instead of holding a worker thread; a slot
-under a second away is waited for in place. A 5xx is botocore's to retry and says nothing of
-the rate.
+then on callers get time slots `interval` apart, one per caller (a Kubernetes object, named
+by `current_caller`), and keep their slot when they come back for it; a call never goes out
+sooner than `interval` after the lane's latest one (a caller back late for its slot would
+otherwise go together with the next one). The interval adapts: on a throttle it becomes the
+fastest pace at which calls went through in the last minutes (timed when they went out, not
+when a busy endpoint answered), plus a margin (the bucket's refill rate, measured), and it
+shrinks a little with every call that goes through, so the lane settles just under that rate
+and finds out when the limit is raised; throttles that come whatever the pace do not slow it
+further. A caller whose slot is far off is told to come back later (`Throttled`) instead of
+holding a worker thread; a slot under a second away is waited for in place. A 5xx is
+botocore's to retry and says nothing of the rate.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class Throttled(Exception):
 class Lane:
     interval: float = 0.0  # 0: not paced
     next_free: float = 0.0
+    last_start: float = float("-inf")  # when the lane's latest call went out
     adjusted_at: float = 0.0
     slots: dict[str, float] = field(default_factory=dict)
     successes: deque[float] = field(default_factory=lambda: deque(maxlen=10))
@@ -155,21 +158,33 @@ class Pacer:
     def before(self, key: tuple[int, str], operation: str, caller: str | None) -> float:
         """Called before each attempt; returns the attempt's start time. Raises Throttled
         when this caller's slot is too far off to wait for in place."""
-        with self._lock:
-            lane = self._lanes.get(key)
-            now = self._clock()
-            if lane is None or lane.interval == 0.0:
-                return now
-            lane.forget_stale(now)
-            # A caller without a name (an environment's batched reads) takes a fresh slot.
-            wait = lane.reserve(caller, now) - now
-            if wait > WAIT_IN_PLACE:
-                metrics.waited(wait, deferred=True)
-                raise Throttled(operation, wait)
-        if wait > 0:
+        unnamed_slot: float | None = None
+        while True:
+            with self._lock:
+                lane = self._lanes.get(key)
+                now = self._clock()
+                if lane is None or lane.interval == 0.0:
+                    return now
+                lane.forget_stale(now)
+                if caller is None:  # an environment's batched reads: a slot of its own
+                    if unnamed_slot is None:
+                        unnamed_slot = lane.reserve(None, now)
+                    slot = unnamed_slot
+                else:
+                    slot = lane.reserve(caller, now)
+                # A slot is a time and a caller may come back after it: it goes then, but
+                # never sooner than `interval` after the lane's latest call (slots alone
+                # would let a late caller's call and the next one's on time go together).
+                wait = max(slot, lane.last_start + lane.interval) - now
+                if wait > WAIT_IN_PLACE:
+                    metrics.waited(wait, deferred=True)
+                    raise Throttled(operation, wait)
+                if wait <= 0:
+                    lane.last_start = now
+                    return now
+            # Near: wait in place, then look again (a throttle meanwhile re-spaces the line).
             metrics.waited(wait)
             self._sleep(wait)
-        return self._clock()
 
     def after(
         self, key: tuple[int, str], caller: str | None, started: float, throttled: bool
@@ -182,7 +197,7 @@ class Pacer:
             if caller is not None:
                 lane.slots.pop(caller, None)
             if not throttled:
-                lane.successes.append(now)
+                lane.successes.append(started)  # when it went out: the pace
                 if lane.interval:
                     lane.interval *= DECAY
                     if lane.interval < 0.02:

@@ -408,9 +408,11 @@ def test_paces_itself_under_ecs_token_buckets(
     ours = [arn for arn in revisions if "/kudos-test-svc" in arn]
     assert len(ours) == 35, "one revision per service, none twice"
     assert calls["ecs:CreateService"] - refused.get("ecs:CreateService", 0) == 35
-    # Without pacing, each refused service retries on its own (botocore's five attempts,
-    # then again and again): far more refused attempts than services waiting.
-    assert refused.get("ecs:RegisterTaskDefinition", 0) <= 15, refused
+    # Paced, a run here has 3 to 5 refused. Up to 15 may be refused at once (in flight
+    # before the first refusal is seen) and finding the rate costs a few more. Without
+    # pacing each refused service retries on its own (botocore's attempts, then kopf's):
+    # 47 refused in the same run.
+    assert refused.get("ecs:RegisterTaskDefinition", 0) <= 20, refused
     reasons = {
         e["reason"]
         for e in kube.core.list_namespaced_event(namespace).to_dict()["items"]
