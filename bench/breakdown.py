@@ -46,6 +46,8 @@ BOTOCORE_RESPONSES = frozenset(
 )
 BOTOCORE_MODELS = "botocore/boto3: service models, loaders, clients"
 BOTOCORE_PARSED = "botocore/boto3: responses being parsed or kept"
+# Our botocore loader (controller/aws/models.py): what it allocates is botocore's models.
+OUR_MODEL_LOADER = "controller.aws.models"
 # Site-packages that are plumbing: passed over, as the standard library is.
 PLUMBING = frozenset(
     {
@@ -152,6 +154,8 @@ def owner(frames: Sequence[str], layout: Layout) -> str:
         if innermost is None:
             innermost = found
         if kind == "ours":
+            if rest == OUR_MODEL_LOADER and not importing:
+                return BOTOCORE_MODELS
             name = rest if rest.startswith(("controller", "bench")) else f"ours: {rest}"
             return f"module code (imports): {name.split('.')[0]}" if importing else name
         if kind == "site":

@@ -17,6 +17,7 @@ from botocore.credentials import DeferredRefreshableCredentials, create_assume_r
 
 from .. import metrics
 from ..pacing import THROTTLE_CODES, Pacer
+from .models import lean_loader, session_with
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
@@ -31,7 +32,8 @@ class ClientFactory:
     def __init__(
         self, session: boto3.session.Session | None = None, pacer: Pacer | None = None
     ) -> None:
-        self._session = session or boto3.session.Session()
+        self._loader = lean_loader()  # shared by the default and the role sessions
+        self._session = session or session_with(self._loader)
         self.pacer = pacer or Pacer()
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._role_sessions: dict[tuple[str, str], boto3.session.Session] = {}
@@ -56,7 +58,7 @@ class ClientFactory:
         source = self._session_for(region, role_arn) if role_arn else self._session
         credentials = source.get_credentials()
         frozen = credentials.get_frozen_credentials() if credentials is not None else None
-        found = boto3.session.Session().client(
+        found = session_with(lean_loader()).client(
             service,
             region_name=region,
             config=_CONFIG,
@@ -79,8 +81,7 @@ class ClientFactory:
                 sts, {"RoleArn": role_arn, "RoleSessionName": "kopilot"}
             )
             credentials = DeferredRefreshableCredentials(refresher, method="assume-role")
-            botocore_session = boto3.session.Session()._session
-            botocore_session._credentials = credentials
-            session = boto3.session.Session(botocore_session=botocore_session, region_name=region)
+            session = session_with(self._loader, region_name=region)
+            session._session._credentials = credentials
             self._role_sessions[key] = session
         return session

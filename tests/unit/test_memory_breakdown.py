@@ -30,6 +30,15 @@ def test_the_innermost_owner_wins_past_the_standard_library_and_plumbing() -> No
     assert owner(frames, LAYOUT) == BOTOCORE_MODELS
 
 
+def test_what_our_lean_model_loader_keeps_is_botocores_models() -> None:
+    frames = [
+        "/work/main/controller/aws/models.py",
+        f"{SITE}/botocore/loaders.py",
+        "/work/main/controller/aws/clients.py",
+    ]
+    assert owner(frames, LAYOUT) == BOTOCORE_MODELS
+
+
 def test_botocore_parsing_is_told_from_models() -> None:
     frames = [f"{SITE}/botocore/parsers.py", "/work/main/controller/aws/ecs.py"]
     assert owner(frames, LAYOUT) == BOTOCORE_PARSED
