@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import breakdown
+from .apiserver import Served
 from .calls import Calls
 from .curve import (
     FLATNESS_LIMIT,
@@ -414,6 +415,16 @@ def size_details(result: SizeResult) -> list[str]:
         f"Kubernetes writes, N={n}",
         {"operator": result.kube_writes, "k8s floor": result.kube_floor_writes},
     )
+    lines += apiserver_table(
+        f"kube-apiserver requests, N={n}: count (summed latency, s), all clients (the apply, "
+        "the readiness poll and the watch counting writes are in both sides)",
+        {
+            "operator cold": result.operator_cold,
+            "k8s floor cold": result.kube_floor_cold,
+            "operator update": result.operator_update,
+            "k8s floor update": result.kube_floor_update,
+        },
+    )
     cold, update = result.operator_cold.notes, result.operator_update.notes
     kcold, kupdate = result.kube_floor_cold.notes, result.kube_floor_update.notes
     notes = [
@@ -432,6 +443,33 @@ def size_details(result: SizeResult) -> list[str]:
         + _same(result.kube_floor_state_differences),
     ]
     return [*lines, *notes, ""]
+
+
+def apiserver_table(title: str, columns: dict[str, Phase]) -> list[str]:
+    """Requests by verb and resource, most of the first column's first; watch events sent."""
+    served = {name: phase.apiserver for name, phase in columns.items()}
+    if not any(served.values()):
+        return []
+    first = next(iter(served.values()))
+    keys = sorted(
+        {key for s in served.values() if s for key in s.requests},
+        key=lambda key: (-(first.requests.get(key, 0) if first else 0), key),
+    )
+    head = ["request", *columns]
+    lines = [f"**{title}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def cell(s: Served | None, key: str) -> str:
+        if s is None or key not in s.requests:
+            return ""
+        return f"{s.requests[key]:.0f} ({s.seconds.get(key, 0.0):.1f})"
+
+    for key in keys:
+        lines.append("| " + " | ".join([key, *(cell(s, key) for s in served.values())]) + " |")
+    events = [f"{s.watch_events:.0f}" if s else "" for s in served.values()]
+    sent = [f"{s.watch_bytes / 1e6:.1f}" if s else "" for s in served.values()]
+    lines.append("| watch events sent | " + " | ".join(events) + " |")
+    lines.append("| watch event MB sent | " + " | ".join(sent) + " |")
+    return [*lines, ""]
 
 
 def _same(differences: list[str]) -> str:

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from controller.sandbox.aws import AwsEmulator, EmulatorSettings
 
-from . import breakdown, manifests
+from . import apiserver, breakdown, manifests
+from .apiserver import Served
 from .calls import Calls, FirstCall, Pass, resync_passes, snapshot, wait_quiet
 from .endstate import differences, end_state
 from .floor import Floor
@@ -52,6 +53,7 @@ class Phase:
     cpu: dict[str, float] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     wait: Wait | None = None  # for the operator: how its wait for readiness ended
+    apiserver: Served | None = None  # what the kube-apiserver served meanwhile
 
 
 @dataclass
@@ -273,7 +275,7 @@ class Bench:
     def _kube_floor_wave(
         self, floor: KubeFloor, namespace: str, services: int, image: str, cold: bool
     ) -> Phase:
-        (wait, notes), calls, cpu = self._measured(
+        (wait, notes), calls, cpu, served = self._measured(
             lambda: floor.wave(
                 namespace,
                 services,
@@ -283,18 +285,21 @@ class Bench:
                 interval=self._poll_interval(services),
             )
         )
-        return Phase(wait.seconds, calls, cpu, notes, wait)
+        return Phase(wait.seconds, calls, cpu, notes, wait, served)
 
     def _measured(
         self, run: Callable[[], T], operator: Operator | None = None
-    ) -> tuple[T, Calls, dict[str, float]]:
-        """`run()`, with the AWS calls made meanwhile and each process's CPU seconds."""
+    ) -> tuple[T, Calls, dict[str, float], Served]:
+        """`run()`, with the AWS calls made meanwhile, each process's CPU seconds, and what
+        the kube-apiserver served (its /metrics read outside the CPU window)."""
         control = self.emulator.control
         control.reset_counters()
+        served_before = apiserver.scrape(self.kube.api)
         cpu_before = cpu_times(self._pids(self.emulator, operator))
         value = run()
         cpu = cpu_times(self._pids(self.emulator, operator)).minus(cpu_before)
-        return value, snapshot(control), cpu
+        served = apiserver.scrape(self.kube.api).minus(served_before)
+        return value, snapshot(control), cpu, served
 
     def _operator_wave(
         self, namespace: str, operator: Operator, services: int, image: str
@@ -313,14 +318,14 @@ class Bench:
             )
             return applied, wait
 
-        (apply_seconds, wait), calls, cpu = self._measured(wave, operator)
+        (apply_seconds, wait), calls, cpu, served = self._measured(wave, operator)
         notes: dict[str, Any] = {"kubectl apply seconds": apply_seconds}
         if operator.sampler is not None:
             notes["operator RSS peak MiB"] = operator.sampler.peak(started) / MIB
-        return Phase(wait.seconds, calls, cpu, notes, wait)
+        return Phase(wait.seconds, calls, cpu, notes, wait, served)
 
     def _floor_phase(self, run: Callable[[], float]) -> Phase:
-        seconds, calls, cpu = self._measured(run)
+        seconds, calls, cpu, _ = self._measured(run)
         return Phase(seconds, calls, cpu)
 
     def _restart_and_passes(
