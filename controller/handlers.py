@@ -19,6 +19,7 @@ from kubernetes.client.exceptions import ApiException
 from .api import GROUP, VERSION
 from .api.crd import KINDS
 from .handled import StatusDiffBaseStorage, UnmarkedProgressStorage
+from .reconcile import indexed
 from .reconcile.conditions import ready_and_synced
 from .reconcile.convergence import KINDS as POLICIES
 from .reconcile.convergence import KindPolicy, Timing, Waits, converge
@@ -74,6 +75,7 @@ def register(
     labels: dict[str, Any] | None = None,
 ) -> None:
     """`labels`: kopf's label filters (controller.selection), for a shard of objects."""
+    _register_indices(registry)
     for kind in KINDS:
         if kind.kind in engine.kinds:
             policy = POLICIES[kind.kind]
@@ -81,6 +83,19 @@ def register(
             _register_kind(
                 registry, engine, timing, waits, kind.kind, kind.plural, children, labels or {}
             )
+
+
+def _register_indices(registry: kopf.OperatorRegistry) -> None:
+    """Apps and environments as the watch last saw them (controller.reconcile.indexed).
+    Not filtered by a shard's labels: a shard's services may belong to any app."""
+
+    @kopf.index(GROUP, VERSION, "ecsapps", registry=registry, id=indexed.APPS)
+    def apps(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> Any:
+        return indexed.entry(namespace or "", name, body)
+
+    @kopf.index(GROUP, VERSION, "ecsenvironments", registry=registry, id=indexed.ENVIRONMENTS)
+    def environments(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> Any:
+        return indexed.entry(namespace or "", name, body)
 
 
 def _register_kind(
@@ -98,28 +113,29 @@ def _register_kind(
     policy: KindPolicy = POLICIES[kind]
     interval = policy.interval(timing)
 
-    async def reconcile(body: kopf.Body, retry: int) -> Result:
+    async def reconcile(body: kopf.Body, retry: int, indices: dict[str, Any]) -> Result:
         # While a handler converges an object (waits included), resyncs leave it alone: they
         # would work from an older view of its status and add nothing. An environment's
         # services wait for it in-process meanwhile.
+        known = indexed.known_from(kind, body, indices)
         with waits.wakeups.converging_on(*policy.converging_keys(body)) as hold, _kube_retried():
-            result = await converge(engine, waits, timing, kind, body, retry)
+            result = await converge(engine, waits, timing, kind, body, retry, known)
             hold.ready = result.ready
         _raise_for(result)
         return result
 
     @kopf.on.create(*resource, registry=registry, id="reconcile", **only)
     @kopf.on.update(*resource, registry=registry, id="reconcile", field="spec", **only)
-    async def on_change(body: kopf.Body, retry: int, **_: Any) -> None:
-        await reconcile(body, retry)
+    async def on_change(body: kopf.Body, retry: int, **kwargs: Any) -> None:
+        await reconcile(body, retry, kwargs)
 
     @kopf.on.resume(*resource, registry=registry, id="resume", **only)
-    async def on_resume(body: kopf.Body, meta: kopf.Meta, retry: int, **_: Any) -> None:
+    async def on_resume(body: kopf.Body, meta: kopf.Meta, retry: int, **kwargs: Any) -> None:
         """At the operator's start. A settled service waits for its environment's resume,
         which describes all of them in batches; everything else is reconciled now."""
         if policy.in_environment and ready_and_synced(body):
             return
-        result = await reconcile(body, retry)
+        result = await reconcile(body, retry, kwargs)
         if resync_children is not None:
             # Its timer's first tick may come while this first pass over the services runs:
             # it stands aside (one pass over them at a time).

@@ -61,6 +61,12 @@ def is_true(conditions: list[dict[str, Any]] | None, type_: str = READY) -> bool
     return cond is not None and cond.get("status") == "True"
 
 
+def environment_ready(env: Any) -> bool:
+    """An EcsEnvironment its services can be made in: Ready, with its cluster recorded."""
+    status = env.get("status") or {}
+    return is_true(status.get("conditions")) and bool(status.get("clusterArn"))
+
+
 def ready_and_synced(body: Any) -> bool:
     """Ready and Synced for the generation in spec: nothing left to do but watch for drift."""
     status = body.get("status") or {}

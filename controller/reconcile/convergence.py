@@ -69,7 +69,13 @@ KINDS: dict[str, KindPolicy] = {
 
 
 async def converge(
-    engine: Engine, waits: Waits, timing: Timing, kind: str, body: Any, retry: int
+    engine: Engine,
+    waits: Waits,
+    timing: Timing,
+    kind: str,
+    body: Any,
+    retry: int,
+    known: Known | None = None,
 ) -> Result:
     """Passes until done, a terminal error, or a wait longer than what is left of
     `timing.handler_wait_seconds`: short waits happen here, without Kubernetes writes.
@@ -89,7 +95,7 @@ async def converge(
             budget -= loop.time() - started
     notes = Notes()
     try:
-        return await _passes(engine, waits, timing, kind, body, retry, budget, notes)
+        return await _passes(engine, waits, timing, kind, body, retry, budget, notes, known)
     finally:
         engine.post_notes(notes)
 
@@ -103,10 +109,10 @@ async def _passes(
     retry: int,
     budget: float,
     notes: Notes,
+    known: Known | None,
 ) -> Result:
     loop = asyncio.get_running_loop()
     status: dict[str, Any] | None = None
-    known: Known | None = None
     while True:
         result = await asyncio.to_thread(engine.reconcile, kind, body, retry, known, status, notes)
         if result.outcome != "requeue" or result.delay > budget:

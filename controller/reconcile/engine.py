@@ -29,7 +29,7 @@ from ..tenancy import RETRY_SECONDS as TENANCY_RETRY_SECONDS
 from ..tenancy import NotPermitted, Tenancy
 from .conditions import READY, SYNCED, Cond, find, merge_conditions, now_rfc3339
 from .errors import Blocked, ReconcileError, Retryable, Terminal, Waiting, classify
-from .kube import KubeGateway
+from .kube import KubeGateway, Written
 
 log = logging.getLogger("kopilot.engine")
 
@@ -189,7 +189,7 @@ class Context(Generic[ST]):
         # idempotent create returned): written with the pass's conditions, in one patch.
         self.unsaved: dict[str, Any] = {}
         self.events_posted = 0
-        self.written_version: str | None = None  # after this pass's last status write
+        self.written: Written | None = None  # after this pass's last status write
         # managementPolicy Observe: nothing in AWS is changed; `planned` says what would be.
         self.observing = False
         self.planned: list[str] = []
@@ -230,7 +230,7 @@ class Context(Generic[ST]):
         return wire(update)
 
     def _save_wire(self, fields: dict[str, Any]) -> None:
-        self.written_version = self.kube.patch_status(
+        self.written = self.kube.patch_status(
             self.resource.kind, self.resource.namespace, self.resource.name, fields
         )
         _deep_merge(self.resource.status, fields)
@@ -306,8 +306,8 @@ class Engine:
         self._locks: dict[str, threading.Lock] = {}
         # uid -> the generation last seen Ready (by any pass: a resync may get there first).
         self._ready: dict[str, int] = {}
-        # uid -> the resourceVersion of this process's last status write (see _fresh).
-        self._written: dict[str, str] = {}
+        # uid -> the object as this process's last status write left it (see _fresh).
+        self._written: dict[str, Written] = {}
         # uid -> when its last pass ended (time.monotonic()), to refuse stale reads.
         self._passed: dict[str, float] = {}
         self._locks_guard = threading.Lock()
@@ -353,7 +353,8 @@ class Engine:
                 # A retry (say a rollout poll) of a pass that another pass has since seen
                 # through to Ready: nothing is left for it to do.
                 return Result("done", message="already Ready", ready=True)
-            if known is None and status is None:
+            if status is None and (known is None or known.as_of is None):
+                # A handler's first pass (a resync's passes come from a listing, as_of).
                 fresh = self._fresh(resource)
                 if fresh is not resource and fresh.status.get(HANDLED) == fresh.generation:
                     # kopf's cause came from an older body: this generation's handling
@@ -388,9 +389,14 @@ class Engine:
         its handler ran, which may be the write before the last (a pass from it would post
         ECS's events again, or say Ready twice), or a change made since (then the read
         returns the same). Status is written by kopilot alone, so a body with our last
-        write's resourceVersion needs no read."""
+        write's resourceVersion needs no read; nor does one of a later generation (a spec
+        change since, as in an update wave): generations only grow, so it came after."""
         written = self._written.get(resource.uid)
-        if written is None or written == resource.version:
+        if (
+            written is None
+            or written.version == resource.version
+            or resource.generation > written.generation
+        ):
             return resource
         current = self._kube.get(resource.kind, resource.namespace, resource.name)
         return resource if current is None else Resource.from_body(resource.kind, current)
@@ -438,8 +444,8 @@ class Engine:
             try:
                 result = self._outcome_of(ctx, manager, retry, deleting)
             finally:
-                if ctx.written_version is not None:
-                    self._written[resource.uid] = ctx.written_version
+                if ctx.written is not None:
+                    self._written[resource.uid] = ctx.written
             measured.done(result.outcome, resource.status)
         result.status, result.reads = resource.status, ctx.reads
         return result

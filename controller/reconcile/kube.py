@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, cast
 
 from kubernetes import client
@@ -15,6 +16,14 @@ from ..api.crd import KINDS, TENANT_POLICY, Kind
 
 _BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Written:
+    """The object as a status write left it."""
+
+    version: str  # metadata.resourceVersion
+    generation: int  # metadata.generation
 
 
 class KubeGateway:
@@ -121,11 +130,11 @@ class KubeGateway:
 
     def patch_status(
         self, kind: str, namespace: str, name: str, status: dict[str, Any]
-    ) -> str | None:
+    ) -> Written | None:
         """JSON merge patch of the status subresource: only `status` can change here.
-        Returns the object's resourceVersion after it (None: the object is gone)."""
+        Returns the object's resourceVersion and generation after it (None: it is gone)."""
         try:
-            # Only the resourceVersion of the answer (the whole object) is read.
+            # Only the metadata of the answer (the whole object) is read.
             response: Any = self._custom.patch_namespaced_custom_object_status(
                 GROUP,
                 VERSION,
@@ -141,5 +150,6 @@ class KubeGateway:
             if err.status != 404:  # deleted meanwhile: nothing left to report on
                 raise
             return None
-        version = (json.loads(data).get("metadata") or {}).get("resourceVersion")
-        return str(version) if version else None
+        meta = json.loads(data).get("metadata") or {}
+        version = meta.get("resourceVersion")
+        return Written(str(version), int(meta.get("generation", 1))) if version else None

@@ -27,7 +27,7 @@ from ..api.service import EcsServiceSpec
 from ..aws import autoscaling, cloudmap, ecs, elbv2
 from ..aws.clients import ClientFactory
 from ..render.scaling import resource_id
-from .conditions import is_true
+from .conditions import environment_ready
 from .engine import Body, Engine, Known
 from .kube import KubeGateway
 
@@ -77,9 +77,9 @@ def resync_environment_services(
     env = kube.get("EcsEnvironment", namespace, env_name)  # fresh: its reconcile just ran
     if env is None:
         return 0
-    status = env.get("status") or {}
-    if not is_true(status.get("conditions")) or not status.get("clusterArn"):
+    if not environment_ready(env):
         return 0
+    status = env["status"]
     spec = EcsEnvironmentSpec.model_validate(env.get("spec") or {})
     app = kube.get("EcsApp", namespace, spec.app)
     client = clients.client("ecs", spec.region, spec.role_arn)

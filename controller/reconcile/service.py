@@ -59,7 +59,7 @@ from ..render.service_http import (
     rule_wanted,
     target_group_wanted,
 )
-from .conditions import is_true
+from .conditions import environment_ready, is_true
 from .engine import Context, Outcome
 from .environment import environment_names
 from .errors import Terminal, Waiting
@@ -132,8 +132,7 @@ class ServiceManager:
                 f"EcsEnvironment {spec.environment!r} belongs to app {env_spec.app!r}, not "
                 f"{spec.app!r}: correct spec.app or spec.environment",
             )
-        status = env.get("status") or {}
-        if not is_true(status.get("conditions")) or not status.get("clusterArn"):
+        if not environment_ready(env):
             raise Waiting(
                 "WaitingForEnvironment",
                 f"EcsEnvironment {spec.environment!r} is not Ready yet",
