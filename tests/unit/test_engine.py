@@ -14,8 +14,9 @@ from pydantic import Field
 
 from controller.api.common import Model, StatusModel
 from controller.pacing import Throttled
-from controller.reconcile.engine import Context, Engine, Outcome
+from controller.reconcile.engine import Context, Engine, Known, Outcome
 from controller.reconcile.errors import Terminal
+from controller.reconcile.kube import Written
 
 
 class ThingSpec(Model):
@@ -60,9 +61,19 @@ class FakeManager:
 class FakeKube:
     patches: list[dict[str, Any]] = field(default_factory=list)
     deleting_crds: bool = False
+    written: Written | None = None  # what a status write answers (None: not told)
+    stored: dict[str, Any] | None = None  # what a GET answers
+    gets: int = 0
 
-    def patch_status(self, kind: str, namespace: str, name: str, status: dict[str, Any]) -> None:
+    def patch_status(
+        self, kind: str, namespace: str, name: str, status: dict[str, Any]
+    ) -> Written | None:
         self.patches.append(status)
+        return self.written
+
+    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        self.gets += 1
+        return self.stored
 
     def crd_deleting(self, kind: str) -> bool:
         return self.deleting_crds
@@ -413,3 +424,54 @@ def test_a_handlers_events_are_one_with_its_own_reason_and_aws_words_in_order() 
     ctx.event("EcsServiceEvent", "(service t) has reached a steady state.", quoted=True)
     engine.post_notes(notes)
     assert posted[-1][:2] == ("Normal", "EcsServiceEvent")
+
+
+# -- the body kopf hands over (Engine._fresh) ----------------------------------------------
+
+
+def _at(world: World, version: str, generation: int, size: int = 1) -> dict[str, Any]:
+    body = world.body({"size": size})
+    body["metadata"].update(resourceVersion=version, generation=generation)
+    return body
+
+
+def _after_a_write(version: str = "5", generation: int = 1) -> World:
+    world = _world()
+    world.kube.written = Written(version, generation)
+    world.engine.reconcile("Thing", _at(world, "4", 1, size=1))  # writes: version 5 now
+    world.kube.stored = _at(world, version, generation)
+    world.kube.gets = 0
+    return world
+
+
+def test_a_handler_body_older_than_kopilots_last_write_is_read_again() -> None:
+    world = _after_a_write()
+
+    world.engine.reconcile("Thing", _at(world, "3", 1))
+
+    assert world.kube.gets == 1
+
+
+def test_a_handler_body_at_kopilots_last_write_or_a_later_generation_is_not_read() -> None:
+    world = _after_a_write()
+
+    world.engine.reconcile("Thing", _at(world, "5", 1))
+    world.engine.reconcile("Thing", _at(world, "9", 2, size=2))  # a spec change since
+
+    assert world.kube.gets == 0
+
+
+def test_a_handler_pass_starting_from_indexed_reads_still_checks_its_body() -> None:
+    world = _after_a_write()
+
+    world.engine.reconcile("Thing", _at(world, "3", 1), known=Known(app={"spec": {}}))
+
+    assert world.kube.gets == 1
+
+
+def test_a_resync_pass_works_from_its_listing_without_reading_again() -> None:
+    world = _after_a_write()
+
+    world.engine.reconcile("Thing", _at(world, "3", 1), known=Known(as_of=0.0))
+
+    assert world.kube.gets == 0
