@@ -102,6 +102,26 @@ class Known:
     as_of: float | None = None
 
 
+@dataclass(frozen=True)
+class OwnWrites:
+    """This process's last status writes of one object, oldest first (Engine._current)."""
+
+    versions: tuple[str, ...]  # their resourceVersions
+    generation: int  # the object's generation at the last
+    handled: bool  # the last ended this generation's handling (status.handledGeneration)
+
+    KEPT = 4  # a handler's passes write two or three times
+
+    @property
+    def last(self) -> str:
+        return self.versions[-1]
+
+    @classmethod
+    def after(cls, before: OwnWrites | None, writes: list[Written], handled: bool) -> OwnWrites:
+        versions = (before.versions if before else ()) + tuple(w.version for w in writes)
+        return cls(versions[-cls.KEPT :], writes[-1].generation, handled)
+
+
 ST = TypeVar("ST", bound=pydantic.BaseModel)
 
 
@@ -189,7 +209,7 @@ class Context(Generic[ST]):
         # idempotent create returned): written with the pass's conditions, in one patch.
         self.unsaved: dict[str, Any] = {}
         self.events_posted = 0
-        self.written: Written | None = None  # after this pass's last status write
+        self.written: list[Written] = []  # this pass's status writes, in order
         # managementPolicy Observe: nothing in AWS is changed; `planned` says what would be.
         self.observing = False
         self.planned: list[str] = []
@@ -230,9 +250,11 @@ class Context(Generic[ST]):
         return wire(update)
 
     def _save_wire(self, fields: dict[str, Any]) -> None:
-        self.written = self.kube.patch_status(
+        written = self.kube.patch_status(
             self.resource.kind, self.resource.namespace, self.resource.name, fields
         )
+        if written is not None:
+            self.written.append(written)
         _deep_merge(self.resource.status, fields)
         self._status = None
 
@@ -306,8 +328,8 @@ class Engine:
         self._locks: dict[str, threading.Lock] = {}
         # uid -> the generation last seen Ready (by any pass: a resync may get there first).
         self._ready: dict[str, int] = {}
-        # uid -> the object as this process's last status write left it (see _fresh).
-        self._written: dict[str, Written] = {}
+        # uid -> this process's last status writes of the object (see _current).
+        self._written: dict[str, OwnWrites] = {}
         # uid -> when its last pass ended (time.monotonic()), to refuse stale reads.
         self._passed: dict[str, float] = {}
         self._locks_guard = threading.Lock()
@@ -355,12 +377,10 @@ class Engine:
                 return Result("done", message="already Ready", ready=True)
             if status is None and (known is None or known.as_of is None):
                 # A handler's first pass (a resync's passes come from a listing, as_of).
-                fresh = self._fresh(resource)
-                if fresh is not resource and fresh.status.get(HANDLED) == fresh.generation:
-                    # kopf's cause came from an older body: this generation's handling
-                    # ended since (the resync looks at it again in its time).
-                    return Result("done", message="already handled", ready=_is_ready(fresh))
-                resource = fresh
+                current = self._current(resource)
+                if isinstance(current, Result):
+                    return current
+                resource = current
             if self._stale(resource.uid, known):
                 # Read before another pass ended (a resync that listed the object as its
                 # own handler was about to write): that pass saw more, and this one, from
@@ -383,23 +403,30 @@ class Engine:
         notes.said.clear()
         self._events(notes.resource, "Normal", reason, message)
 
-    def _fresh(self, resource: Resource) -> Resource:
-        """The object as stored, when the body kopf handed over is not the one this
-        process's last status write made: kopf hands over the last event it queued while
-        its handler ran, which may be the write before the last (a pass from it would post
-        ECS's events again, or say Ready twice), or a change made since (then the read
-        returns the same). Status is written by kopilot alone, so a body with our last
-        write's resourceVersion needs no read; nor does one of a later generation (a spec
-        change since, as in an update wave): generations only grow, so it came after."""
-        written = self._written.get(resource.uid)
-        if (
-            written is None
-            or written.version == resource.version
-            or resource.generation > written.generation
-        ):
+    def _current(self, resource: Resource) -> Resource | Result:
+        """The object to work from, or "already handled" when kopf's body is older than
+        this generation's end. kopf hands over the last event it queued while its
+        handler ran, which may be a status write before the last (a pass from it would
+        post ECS's events again, or say Ready twice), or a change made since. Status is
+        written by kopilot alone, so no read is needed for a body at our last write, of a
+        later generation (generations only grow: it came after), or at one of our own
+        earlier writes when a later one ended this generation's handling (kopf does hand
+        over the RollingOut write after the handler wrote Ready). Any other body of the
+        same generation is read again (one GET)."""
+        own = self._written.get(resource.uid)
+        if own is None or own.last == resource.version or resource.generation > own.generation:
             return resource
+        if own.handled and resource.version in own.versions:
+            ready = self._ready.get(resource.uid) == resource.generation
+            return Result("done", message="already handled", ready=ready)
         current = self._kube.get(resource.kind, resource.namespace, resource.name)
-        return resource if current is None else Resource.from_body(resource.kind, current)
+        if current is None:
+            return resource
+        fresh = Resource.from_body(resource.kind, current)
+        if fresh.status.get(HANDLED) == fresh.generation:
+            # This generation's handling ended since (the resync looks at it in its time).
+            return Result("done", message="already handled", ready=_is_ready(fresh))
+        return fresh
 
     def _stale(self, uid: str, known: Known | None) -> bool:
         if known is None or known.as_of is None:
@@ -444,8 +471,12 @@ class Engine:
             try:
                 result = self._outcome_of(ctx, manager, retry, deleting)
             finally:
-                if ctx.written is not None:
-                    self._written[resource.uid] = ctx.written
+                if ctx.written:
+                    self._written[resource.uid] = OwnWrites.after(
+                        self._written.get(resource.uid),
+                        ctx.written,
+                        handled=resource.status.get(HANDLED) == resource.generation,
+                    )
             measured.done(result.outcome, resource.status)
         result.status, result.reads = resource.status, ctx.reads
         return result

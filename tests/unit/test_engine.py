@@ -61,7 +61,7 @@ class FakeManager:
 class FakeKube:
     patches: list[dict[str, Any]] = field(default_factory=list)
     deleting_crds: bool = False
-    written: Written | None = None  # what a status write answers (None: not told)
+    version: int | None = None  # the resourceVersion a status write answers, then +1
     stored: dict[str, Any] | None = None  # what a GET answers
     gets: int = 0
 
@@ -69,7 +69,10 @@ class FakeKube:
         self, kind: str, namespace: str, name: str, status: dict[str, Any]
     ) -> Written | None:
         self.patches.append(status)
-        return self.written
+        if self.version is None:
+            return None
+        self.version += 1
+        return Written(str(self.version - 1), 1)
 
     def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         self.gets += 1
@@ -426,7 +429,7 @@ def test_a_handlers_events_are_one_with_its_own_reason_and_aws_words_in_order() 
     assert posted[-1][:2] == ("Normal", "EcsServiceEvent")
 
 
-# -- the body kopf hands over (Engine._fresh) ----------------------------------------------
+# -- the body kopf hands over (Engine._current) --------------------------------------------
 
 
 def _at(world: World, version: str, generation: int, size: int = 1) -> dict[str, Any]:
@@ -435,11 +438,11 @@ def _at(world: World, version: str, generation: int, size: int = 1) -> dict[str,
     return body
 
 
-def _after_a_write(version: str = "5", generation: int = 1) -> World:
-    world = _world()
-    world.kube.written = Written(version, generation)
-    world.engine.reconcile("Thing", _at(world, "4", 1, size=1))  # writes: version 5 now
-    world.kube.stored = _at(world, version, generation)
+def _after_a_write(manager: FakeManager | None = None) -> World:
+    world = _world(manager)
+    world.kube.version = 5
+    world.engine.reconcile("Thing", _at(world, "4", 1, size=1))  # writes: version 5 (, 6)
+    world.kube.stored = _at(world, "5", 1)
     world.kube.gets = 0
     return world
 
@@ -475,3 +478,19 @@ def test_a_resync_pass_works_from_its_listing_without_reading_again() -> None:
     world.engine.reconcile("Thing", _at(world, "3", 1), known=Known(as_of=0.0))
 
     assert world.kube.gets == 0
+
+
+def test_a_body_at_an_earlier_write_of_a_handling_that_ended_is_already_handled() -> None:
+    def two_writes(ctx: Context[ThingStatus], spec: ThingSpec) -> Outcome:
+        ctx.save(ThingStatus(thing_id="id-1"))  # what was created (RollingOut): version 5
+        return _ready(ctx, spec)  # Ready, handledGeneration 1: version 6
+
+    manager = FakeManager(on_reconcile=two_writes)
+    world = _after_a_write(manager)
+    calls = len(manager.calls)
+
+    result = world.engine.reconcile("Thing", _at(world, "5", 1))  # kopf's queued RollingOut
+
+    assert (result.outcome, result.message, result.ready) == ("done", "already handled", True)
+    assert world.kube.gets == 0
+    assert len(manager.calls) == calls
